@@ -1,0 +1,111 @@
+import { makeFinding } from '../../core/finding.js';
+import type { ByteSource } from '../../core/source.js';
+import type { FormatReport, FormatScanner, ScanContext } from '../types.js';
+import { MISC_CODES } from './codes.js';
+
+/** Largest text file parsed in full (JSON configs, tokenizers); larger ones are only sniffed. */
+const MAX_TEXT_PARSE = 256 * 1024 * 1024;
+
+export function isLikelyText(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  for (const byte of head) {
+    if (byte === 0) return false;
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) return false;
+  }
+  // Cut a possibly split multi-byte character off the end before validating UTF-8.
+  let end = head.length;
+  for (let back = 1; back <= 3 && end - back >= 0; back++) {
+    const byte = head[end - back]!;
+    if ((byte & 0xc0) === 0xc0) {
+      end -= back;
+      break;
+    }
+    if ((byte & 0x80) === 0) break;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function looksLikeJson(head: Uint8Array): boolean {
+  for (const byte of head) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
+
+export interface TextFacts {
+  bytes: number;
+}
+
+export const textScanner: FormatScanner<TextFacts> = {
+  format: 'text',
+  async scan(source) {
+    return { format: 'text', facts: { bytes: source.size }, findings: [], children: [] };
+  },
+};
+
+export interface PythonFacts {
+  bytes: number;
+}
+
+export const pythonScanner: FormatScanner<PythonFacts> = {
+  format: 'python',
+  async scan(source, ctx) {
+    const finding = makeFinding(
+      MISC_CODES,
+      'PYTHON_SOURCE',
+      ctx,
+      `${ctx.file}: Python source; transformers runs it when a user passes trust_remote_code=True`,
+      { bytes: source.size },
+    );
+    return { format: 'python', facts: { bytes: source.size }, findings: [finding], children: [] };
+  },
+};
+
+export interface JsonFacts {
+  bytes: number;
+  topLevelKeys?: string[];
+  autoMap?: Record<string, unknown>;
+}
+
+export const jsonScanner: FormatScanner<JsonFacts> = {
+  format: 'json',
+  async scan(source: ByteSource, ctx: ScanContext): Promise<FormatReport<JsonFacts>> {
+    const facts: JsonFacts = { bytes: source.size };
+    const report: FormatReport<JsonFacts> = { format: 'json', facts, findings: [], children: [] };
+    if (source.size > MAX_TEXT_PARSE) return report;
+    let value: unknown;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(await source.read(0, source.size));
+      value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    } catch (error) {
+      report.findings.push(
+        makeFinding(MISC_CODES, 'JSON_MALFORMED', ctx, `${ctx.file}: not valid JSON (${(error as Error).message})`),
+      );
+      return report;
+    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const object = value as Record<string, unknown>;
+      facts.topLevelKeys = Object.keys(object).slice(0, 200);
+      const autoMap = object['auto_map'];
+      if (autoMap && typeof autoMap === 'object') {
+        facts.autoMap = autoMap as Record<string, unknown>;
+        report.findings.push(
+          makeFinding(
+            MISC_CODES,
+            'CONFIG_REMOTE_CODE',
+            ctx,
+            `${ctx.file}: auto_map points model classes at repository code (${Object.values(autoMap).flat().join(', ')}); loading with trust_remote_code runs it`,
+            { auto_map: autoMap },
+          ),
+        );
+      }
+    }
+    return report;
+  },
+};

@@ -1,0 +1,11 @@
+export { check, type CheckOptions } from './check.js';
+export { lock } from './lock.js';
+export type { Report, ReportFinding, ScannedFile, ScanResult, Verdict } from './core/report.js';
+export type { Finding, CodeInfo, CodeTable } from './core/finding.js';
+export type { Severity } from './core/severity.js';
+export { ModelscanError, type ErrorCode } from './core/errors.js';
+export { loadPolicy, parsePolicy } from './policy/load.js';
+export type { Policy, LoadedPolicy } from './policy/types.js';
+export { renderReport, type ReportFormat } from './report/render.js';
+export { scanTarget } from './scan/scan-target.js';
+export { allCodes, codeInfo } from './codes.js';

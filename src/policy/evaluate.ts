@@ -1,0 +1,89 @@
+import { makeFinding, type CodeInfo, type Finding } from '../core/finding.js';
+import type { ReportFinding, ScanResult, Verdict } from '../core/report.js';
+import { atLeast, severityRank } from '../core/severity.js';
+import type { FormatId } from '../formats/types.js';
+import { POLICY_CODES } from './codes.js';
+import type { Policy } from './types.js';
+
+/** Formats whose loading unpickles (directly or inside an archive). */
+export const PICKLE_FAMILY: ReadonlySet<FormatId> = new Set(['pickle', 'pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript']);
+
+export interface Decision {
+  verdict: Verdict;
+  reasons: string[];
+  findings: ReportFinding[];
+}
+
+export interface EvaluateInput {
+  scan: ScanResult;
+  policy: Policy;
+  /** Findings from other stages (lockfile, signatures). */
+  extraFindings?: Finding[];
+  /** Looks up a code's table entry (for `incomplete`); unknown codes are treated as incomplete. */
+  codeInfo: (code: string) => CodeInfo | undefined;
+}
+
+function globalMatches(pattern: string, qualified: string): boolean {
+  if (pattern.endsWith('.*')) return qualified.startsWith(pattern.slice(0, -1));
+  return pattern === qualified;
+}
+
+function policyFindings(scan: ScanResult, policy: Policy): Finding[] {
+  const out: Finding[] = [];
+  for (const file of scan.files) {
+    const formats = [{ location: [] as string[], format: file.format }, ...file.nested.map((n) => ({ location: [n.location], format: n.format }))];
+    for (const { location, format } of formats) {
+      const at = { file: file.path, location };
+      const denied = policy.formats.deny.includes(format) || (policy.formats.allow !== null && !policy.formats.allow.includes(format));
+      if (denied) out.push(makeFinding(POLICY_CODES, 'POLICY_FORMAT_DENIED', at, `${file.path}${location.length ? ' > ' + location[0] : ''}: format ${format} is not allowed by the policy`, { format }));
+      if (policy.pickle.mode === 'never' && PICKLE_FAMILY.has(format))
+        out.push(makeFinding(POLICY_CODES, 'POLICY_PICKLE_FORBIDDEN', at, `${file.path}${location.length ? ' > ' + location[0] : ''}: ${format} content unpickles on load; the policy forbids pickle`, { format }));
+    }
+  }
+  const totalSize = scan.files.reduce((sum, f) => sum + f.size, 0);
+  const root = { file: '.', location: [] };
+  if (policy.limits.maxTotalSize !== null && totalSize > policy.limits.maxTotalSize)
+    out.push(makeFinding(POLICY_CODES, 'POLICY_LIMIT_EXCEEDED', root, `target holds ${totalSize} bytes, over the policy limit of ${policy.limits.maxTotalSize}`, { limit: 'max_total_size', value: totalSize }));
+  if (policy.limits.maxFiles !== null && scan.files.length > policy.limits.maxFiles)
+    out.push(makeFinding(POLICY_CODES, 'POLICY_LIMIT_EXCEEDED', root, `target holds ${scan.files.length} files, over the policy limit of ${policy.limits.maxFiles}`, { limit: 'max_files', value: scan.files.length }));
+  if (policy.signature.required)
+    out.push(makeFinding(POLICY_CODES, 'POLICY_CHECK_UNAVAILABLE', root, 'the policy requires a signature, and signature verification is not available in this version', { check: 'signature' }));
+  if (policy.probes.required)
+    out.push(makeFinding(POLICY_CODES, 'POLICY_CHECK_UNAVAILABLE', root, 'the policy requires behavioural probes, and probes are not available in this version', { check: 'probes' }));
+  if (scan.files.length === 0) out.push(makeFinding(POLICY_CODES, 'POLICY_NOTHING_SCANNED', root, 'the target holds no file to scan', {}));
+  return out;
+}
+
+function waiverFor(finding: Finding, policy: Policy, info: CodeInfo | undefined): string | undefined {
+  if (!info || info.incomplete) return undefined;
+  if (policy.findings.ignore.includes(finding.code)) return 'findings.ignore';
+  if (finding.code === 'PICKLE_UNKNOWN_GLOBAL') {
+    const { module, name } = finding.evidence as { module?: unknown; name?: unknown };
+    if (typeof module === 'string' && typeof name === 'string') {
+      const qualified = `${module}.${name}`;
+      const pattern = policy.pickle.allowGlobals.find((p) => globalMatches(p, qualified));
+      if (pattern) return `pickle.allow_globals: ${pattern}`;
+    }
+  }
+  return undefined;
+}
+
+/** Applies the policy to everything the stages found. APPROVE only when nothing denies. */
+export function evaluate({ scan, policy, extraFindings = [], codeInfo }: EvaluateInput): Decision {
+  const all = [...scan.findings, ...extraFindings, ...policyFindings(scan, policy)];
+  const findings: ReportFinding[] = all.map((finding) => {
+    const info = codeInfo(finding.code);
+    const override = policy.findings.severity[finding.code];
+    const severity = override && !info?.incomplete ? override : finding.severity;
+    const waived = waiverFor(finding, policy, info);
+    const incomplete = info === undefined || info.incomplete === true;
+    const denies = waived === undefined && (incomplete || atLeast(severity, policy.denySeverity));
+    const out: ReportFinding = { ...finding, severity, denies };
+    if (waived) out.waived = waived;
+    return out;
+  });
+  findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const denying = findings.filter((f) => f.denies);
+  const reasons = denying.map((f) => `${f.code} ${f.severity} ${f.file}${f.location ? ' > ' + f.location : ''}: ${f.message}`);
+  return { verdict: denying.length === 0 ? 'APPROVE' : 'DENY', reasons, findings };
+}
