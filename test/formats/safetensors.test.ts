@@ -99,7 +99,8 @@ describe('safetensors scanner', () => {
     const good = safetensorsFile(`{"a":${t('U8', [1], 0, 1)}}`, 1);
     expect(looksLikeSafetensors(good, good.length)).toBe(true);
     expect(looksLikeSafetensors(Buffer.from('{"hello": "world"}'), 18)).toBe(false);
-    expect(looksLikeSafetensors(Buffer.from([0x80, 2, 0x7d, 0x71, 0, 0, 0, 0, 0x7b, 0x22]), 10)).toBe(false);
+    expect(looksLikeSafetensors(Buffer.from('\x80\x02}q\x00(X\x04\x00\x00\x00name', 'latin1'), 16)).toBe(false);
+    expect(looksLikeSafetensors(Buffer.from([0, 0, 0, 0, 0, 1, 0, 0, 0x7b, 0x22]), 10)).toBe(false);
   });
 });
 

@@ -28,6 +28,8 @@ export const ZIP_CODES = {
   ZIP_INFLATE_ERROR: { severity: 'high', title: 'Deflate stream is corrupt or truncated' },
   ZIP_BOMB: { severity: 'high', title: 'Declared compression ratio exceeds limits.maxCompressionRatio' },
   ZIP_INFLATE_LIMIT: { severity: 'high', title: 'Inflating stopped at limits.maxInflateBytes' },
+  ZIP_KERAS_CONFIG_UNREADABLE: { severity: 'high', title: 'Keras archive config.json is missing, oversized or not JSON' },
+  ZIP_KERAS_CONFIG_UNANALYSED: { severity: 'high', title: 'Keras archive config.json could not be analysed' },
 } as const satisfies CodeTable;
 
 export type ZipCode = keyof typeof ZIP_CODES;

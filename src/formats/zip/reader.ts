@@ -3,7 +3,16 @@ import type { ScanLimits } from '../types.js';
 import { readCentralDirectory, readEndRecord, type CentralEntry, type EndRecord, type Report } from './central-directory.js';
 import { inflatingSource, type InflatingSource } from './inflate-source.js';
 import { readLocalHeader, type LocalHeader } from './local-header.js';
-import { nameProblems } from './names.js';
+import { describeNameProblem, nameProblems, type NameProblem } from './names.js';
+import type { ZipCode } from './codes.js';
+
+const NAME_CODES: Record<NameProblem, ZipCode> = {
+  empty: 'ZIP_BAD_NAME',
+  control: 'ZIP_BAD_NAME',
+  backslash: 'ZIP_BACKSLASH_NAME',
+  absolute: 'ZIP_ABSOLUTE_PATH',
+  traversal: 'ZIP_PATH_TRAVERSAL',
+};
 
 export const STORED = 0;
 export const DEFLATED = 8;
@@ -56,7 +65,7 @@ export async function readZip(source: ByteSource, limits: ScanLimits, report: Re
 async function readMember(source: ByteSource, entry: CentralEntry, limits: ScanLimits, report: Report): Promise<ZipMember> {
   const member: ZipMember = { ...entry };
   const name = JSON.stringify(entry.name);
-  for (const problem of nameProblems(entry.name)) report(problem.code, `entry ${name} ${problem.why}`, { entry: entry.name });
+  for (const problem of nameProblems(entry.name)) report(NAME_CODES[problem], `entry ${name} ${describeNameProblem(problem)}`, { entry: entry.name });
   if (entry.flags & FLAG_ENCRYPTED) {
     report('ZIP_ENCRYPTED', `entry ${name} is flagged encrypted (bit 0); torch ignores the flag, so its bytes are scanned as stored`, {
       entry: entry.name,

@@ -17,6 +17,8 @@ export type ContentKind =
   | 'data';
 
 export const SNIFF_BYTES = 512;
+const BZ_BLOCK = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+const BZ_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
 
 /**
  * Magic-number sniffing, used to decide whether bytes a loader treats as raw tensor data hide
@@ -26,8 +28,8 @@ export const SNIFF_BYTES = 512;
 export function sniffKind(head: Uint8Array): ContentKind {
   if (head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5) return 'pickle';
   if (startsWith(head, [0x50, 0x4b]) && [0x0403, 0x0605, 0x0807].includes(((head[2] ?? 0) << 8) | (head[3] ?? 0))) return 'zip';
-  if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
-  if (startsWith(head, [0x42, 0x5a, 0x68]) && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39) return 'bzip2';
+  if (startsWith(head, [0x1f, 0x8b, 0x08]) && ((head[3] ?? 0xff) & 0xe0) === 0) return 'gzip';
+  if (startsWith(head, [0x42, 0x5a, 0x68]) && (startsWith(head, BZ_BLOCK, 4) || startsWith(head, BZ_END, 4))) return 'bzip2';
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18]) || startsWith(head, [0x02, 0x21, 0x4c, 0x18])) return 'lz4';
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';

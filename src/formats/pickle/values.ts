@@ -1,0 +1,151 @@
+/**
+ * Symbolic values of the pickle machine. Primitives stand for themselves (int as number or bigint,
+ * str as string, bool, None as null); everything else is a small class. Containers hold references,
+ * never copies, so DUP/GET of a huge structure costs O(1).
+ */
+export type Value =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | PFloat
+  | PBytes
+  | PTuple
+  | PList
+  | PDict
+  | PSet
+  | PGlobal
+  | PCall
+  | PPersistent
+  | PUnknown;
+
+export class PFloat {
+  constructor(readonly value: number) {}
+}
+
+export class PBytes {
+  constructor(
+    readonly data: Uint8Array,
+    /** Offset of the bytes in the analysed stream, when they are a literal of it. */
+    readonly offset: number,
+    readonly mutable = false,
+  ) {}
+}
+
+export class PTuple {
+  constructor(readonly items: Value[]) {}
+}
+
+export class PList {
+  constructor(readonly items: Value[]) {}
+}
+
+export class PDict {
+  readonly entries: Array<[Value, Value]> = [];
+}
+
+export class PSet {
+  constructor(
+    readonly items: Value[],
+    readonly frozen: boolean,
+  ) {}
+}
+
+export type Verdict = 'allowed' | 'denied' | 'unknown';
+
+/** A class, function or module reference produced by GLOBAL, STACK_GLOBAL, INST or EXT. */
+export class PGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+    readonly verdict: Verdict,
+    /** False for references the stream computed (non-literal STACK_GLOBAL, unresolved EXT). */
+    readonly resolved = true,
+  ) {}
+  get full(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+export type CallOpcode = 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'INST' | 'OBJ';
+
+/** The result of calling something at load time. BUILD state and appended items are attached. */
+export class PCall {
+  state: Value | undefined = undefined;
+  /** Items added by APPEND(S)/SETITEM(S)/ADDITEMS on the result (list/dict-like objects). */
+  items: Value[] | undefined = undefined;
+  /** Set when the analyser replaced this object by inline data (joblib arrays). */
+  note: string | undefined = undefined;
+  constructor(
+    readonly callable: Value,
+    readonly args: Value,
+    readonly opcode: CallOpcode,
+    readonly offset: number,
+    readonly kwargs: Value | undefined = undefined,
+  ) {}
+}
+
+/** The object a persistent_load hook returns for PERSID/BINPERSID. */
+export class PPersistent {
+  constructor(
+    readonly pid: Value,
+    readonly offset: number,
+  ) {}
+}
+
+/** Anything the machine cannot know statically (out-of-band buffers, missing memo entries). */
+export class PUnknown {
+  constructor(readonly reason: string) {}
+}
+
+export function isContainer(value: Value): value is PTuple | PList | PDict | PSet {
+  return value instanceof PTuple || value instanceof PList || value instanceof PDict || value instanceof PSet;
+}
+
+/** Short human description of a value, for messages and evidence. */
+export function describeValue(value: Value): string {
+  if (value === null) return 'None';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'number':
+    case 'bigint':
+      return String(value);
+    case 'string':
+      return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  }
+  if (value instanceof PFloat) return String(value.value);
+  if (value instanceof PBytes) return `<${value.data.length} bytes>`;
+  if (value instanceof PTuple) return `<tuple of ${value.items.length}>`;
+  if (value instanceof PList) return `<list of ${value.items.length}>`;
+  if (value instanceof PDict) return `<dict of ${value.entries.length}>`;
+  if (value instanceof PSet) return `<${value.frozen ? 'frozenset' : 'set'} of ${value.items.length}>`;
+  if (value instanceof PGlobal) return value.full;
+  if (value instanceof PCall) return `<result of ${describeCallable(value.callable)}(...)>`;
+  if (value instanceof PPersistent) return '<persistent object>';
+  return `<unknown: ${value.reason}>`;
+}
+
+export function describeCallable(value: Value): string {
+  if (value instanceof PGlobal) return value.full;
+  return describeValue(value);
+}
+
+/** Items of a tuple or list value, else undefined. */
+export function sequenceItems(value: Value | undefined): Value[] | undefined {
+  if (value instanceof PTuple || value instanceof PList) return value.items;
+  return undefined;
+}
+
+/** Last value stored under a string key of a dict value. */
+export function dictGet(value: Value | undefined, key: string): Value | undefined {
+  if (!(value instanceof PDict)) return undefined;
+  let found: Value | undefined;
+  for (const [k, v] of value.entries) if (k === key) found = v;
+  return found;
+}
+
+export function dictHas(value: Value | undefined, key: string): boolean {
+  return value instanceof PDict && value.entries.some(([k]) => k === key);
+}
