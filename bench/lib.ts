@@ -54,7 +54,7 @@ export async function ensureDataFile(path: string, bytes: number): Promise<void>
       chunk.writeUInt32LE(x >>> 0, i);
     }
     const piece = chunk.subarray(0, Math.min(chunk.length, bytes - written));
-    if (!out.write(piece)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += piece.length;
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

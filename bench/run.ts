@@ -3,8 +3,14 @@
  * Not a test: it prints, it does not fail. Data files are generated under bench/.data/ (gitignored).
  */
 import { benchHash } from './hash.js';
+import { benchPickle } from './pickle.js';
+import { benchTorchZip } from './torch-zip.js';
 
-const sections: Array<[string, () => Promise<string[]>]> = [['hashing', benchHash]];
+const sections: Array<[string, () => Promise<string[]>]> = [
+  ['hashing', benchHash],
+  ['torch zip', benchTorchZip],
+  ['pickle', benchPickle],
+];
 
 for (const [name, run] of sections) {
   try {

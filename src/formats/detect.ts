@@ -72,7 +72,7 @@ export async function detectFormat(source: ByteSource, nameHint?: string): Promi
 
   if (isZipHead(head)) return 'zip';
   if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
-  if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
+  if (startsWith(head, [0x1f, 0x8b, 0x08]) && (head[3]! & 0xe0) === 0) return 'gzip';
   if (startsWith(head, ascii('BZh')) && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18])) return 'lz4';

@@ -4,12 +4,13 @@ import type { ByteSource } from '../core/source.js';
 import { detectFormat } from './detect.js';
 import { checkExtension } from './extensions.js';
 import { MISC_CODES } from './misc/codes.js';
+import { looksLikePickle, pickleScanner, type PickleFacts } from './pickle/index.js';
 import { scannerFor } from './registry.js';
 import { DEFAULT_LIMITS, type FormatReport, type ScanContext, type ScanLimits } from './types.js';
 
 export interface RootContextOptions {
   limits?: Partial<ScanLimits>;
-  disk?: { absPath: string; root: string };
+  disk?: { absPath: string; root: string; allowedRoots?: readonly string[] };
 }
 
 function childContext(parent: ScanContext, label: string): ScanContext {
@@ -40,6 +41,28 @@ async function scanNestedFrom(parent: ScanContext, source: ByteSource, label: st
   return scanSource(source, ctx, nameHint);
 }
 
+/** Formats whose scanner already analyses the stream as pickle from byte 0. */
+const PICKLE_PARSED = new Set<string>(['pickle', 'pytorch-legacy', 'text', 'json', 'python', 'empty', 'unknown']);
+
+/**
+ * torch.load unpickles any file that is not a zip, so a file that is valid safetensors (or TFLite, ...)
+ * and at the same time a pickle from byte 0 would run code. Analyse such heads as a pickle as well.
+ */
+async function checkPicklePolyglot(source: ByteSource, ctx: ScanContext, report: FormatReport): Promise<void> {
+  const head = await source.read(0, Math.min(4096, source.size));
+  if (!looksLikePickle(head) || source.size > ctx.limits.maxPickleBytes) return;
+  const asPickle = await pickleScanner.scan(source, ctx);
+  const facts = asPickle.facts as PickleFacts;
+  if (facts.imports.length === 0 && facts.calls.length === 0) return;
+  report.findings.push(
+    makeFinding(MISC_CODES, 'POLYGLOT_PICKLE', ctx, `${source.label}: valid ${report.format} that is also a pickle importing ${facts.imports.map((i) => `${i.module}.${i.name}`).slice(0, 5).join(', ') || 'nothing'} with ${facts.calls.length} call(s)`, {
+      format: report.format,
+      imports: facts.imports.slice(0, 20),
+    }),
+  );
+  report.children.push({ label: 'as-pickle', report: asPickle as unknown as FormatReport });
+}
+
 /** A context for one top-level file of the target. */
 export function createRootContext(file: string, options: RootContextOptions = {}): ScanContext {
   const ctx: ScanContext = {
@@ -62,6 +85,7 @@ export async function scanSource(source: ByteSource, ctx: ScanContext, nameHint?
   try {
     const format = await detectFormat(source, nameHint);
     report = (await scannerFor(format).scan(source, ctx)) as FormatReport;
+    if (!PICKLE_PARSED.has(report.format)) await checkPicklePolyglot(source, ctx, report);
   } catch (error) {
     return {
       format: 'unknown',

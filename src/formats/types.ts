@@ -90,7 +90,7 @@ export interface ScanContext {
    * Absolute path of the folder that holds the top-level file and of the target root,
    * for formats that reference sibling files (ONNX external data). Undefined for nested payloads.
    */
-  readonly disk?: { absPath: string; root: string };
+  readonly disk?: { absPath: string; root: string; allowedRoots?: readonly string[] };
   /**
    * Detects the format of `source` by content and scans it with the matching parser.
    * `label` is appended to `location`. `nameHint` (an entry name) only feeds the

@@ -62,7 +62,7 @@ async function scanOneFile(
   root: string,
   options: ScanOptions,
 ): Promise<{ file: ScannedFile; findings: Finding[] }> {
-  const ctx = createRootContext(entry.rel, { limits: options.limits ?? {}, disk: { absPath: entry.abs, root } });
+  const ctx = createRootContext(entry.rel, { limits: options.limits ?? {}, disk: { absPath: entry.abs, root, ...(options.allowedRoots ? { allowedRoots: options.allowedRoots } : {}) } });
   const file: ScannedFile = { path: entry.rel, size: entry.size, sha256: '', format: 'unknown', facts: {}, nested: [] };
   try {
     if (options.maxFileSize !== undefined && entry.size > options.maxFileSize) {

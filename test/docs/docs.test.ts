@@ -51,3 +51,29 @@ describe('documentation', () => {
     expect(lines).toContain('npm test');
   });
 });
+
+describe('code registry', () => {
+  it('registers every code table exported by any codes.ts under src/', async () => {
+    const { readdirSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { fileURLToPath, pathToFileURL } = await import('node:url');
+    const src = fileURLToPath(new URL('../../src/', import.meta.url));
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const abs = join(dir, name);
+        if (statSync(abs).isDirectory()) walk(abs);
+        else if (name === 'codes.ts') files.push(abs);
+      }
+    };
+    walk(src);
+    expect(files.length).toBeGreaterThan(10);
+    const registered = new Set(Object.values(CODE_TABLES));
+    for (const file of files) {
+      const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(module)) {
+        if (name.endsWith('_CODES')) expect(registered.has(value as never), `${name} from ${file} is not in CODE_TABLES`).toBe(true);
+      }
+    }
+  });
+});

@@ -85,6 +85,10 @@ describe('safetensors scanner', () => {
     expect(r.findings[0]).toMatchObject({ code: 'SAFETENSORS_TENSOR_INVALID', severity: 'high', evidence: { missing: ['data_offsets'] } });
   });
 
+  it('flags a header that is valid JSON but not an object', async () => {
+    expect(codes(await scanBytes(safetensorsFile('[1,2,3]')))).toEqual(['SAFETENSORS_HEADER_NOT_OBJECT']);
+  });
+
   it('reports a too-small file', async () => {
     expect(codes(await scanBytes(new Uint8Array(5)))).toEqual(['SAFETENSORS_TOO_SMALL']);
   });

@@ -115,12 +115,12 @@ export function testContext(options: {
   return ctx;
 }
 
-export function codes(report: FormatReport): string[] {
+export function codes(report: { findings: Finding[] }): string[] {
   return report.findings.map((f) => f.code);
 }
 
 /** Every finding code in a report tree (children included). */
-export function allCodes(report: FormatReport): string[] {
+export function allCodes(report: { findings: Finding[]; children: Array<{ report: FormatReport }> }): string[] {
   return [...codes(report), ...report.children.flatMap((c) => allCodes(c.report))];
 }
 

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/report.js';
 import { renderSarif } from '../../src/report/sarif.js';
 
 const require = createRequire(import.meta.url);
+// CommonJS packages: take their default exports through require so types and runtime agree.
+type Validator = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+const Ajv = (require('ajv-draft-04') as { default: new (options: object) => { compile(schema: object): Validator } }).default;
+const addFormats = (require('ajv-formats') as { default: (ajv: object) => void }).default;
 const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
 

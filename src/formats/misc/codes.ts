@@ -14,6 +14,14 @@ export const MISC_CODES = {
   SCANNER_CRASHED: { severity: 'high', title: 'A parser failed unexpectedly; the content was not fully analysed', incomplete: true },
   JSON_MALFORMED: { severity: 'medium', title: 'File looks like JSON but does not parse' },
   CONFIG_REMOTE_CODE: { severity: 'medium', title: 'config.json maps classes to repository code (auto_map): loading runs it' },
+  CONFIG_CHAT_TEMPLATE_INJECTION: {
+    severity: 'high',
+    title: 'A chat template in a JSON config reaches Python internals (Jinja2 sandbox-escape pattern)',
+  },
+  POLYGLOT_PICKLE: {
+    severity: 'high',
+    title: 'A file valid as another format is also a pickle that imports or calls something (torch.load would run it)',
+  },
   PYTHON_SOURCE: { severity: 'medium', title: 'Python source in the model: loaded and run by trust_remote_code' },
   GIT_FOLDER_SKIPPED: { severity: 'info', title: 'A .git folder was not scanned (loaders never read it)' },
 } satisfies CodeTable;

@@ -1,6 +1,7 @@
 import { makeFinding } from '../../core/finding.js';
 import type { ByteSource } from '../../core/source.js';
 import type { FormatReport, FormatScanner, ScanContext } from '../types.js';
+import { analyseChatTemplate } from '../gguf/index.js';
 import { MISC_CODES } from './codes.js';
 
 /** Largest text file parsed in full (JSON configs, tokenizers); larger ones are only sniffed. */
@@ -71,6 +72,17 @@ export interface JsonFacts {
   bytes: number;
   topLevelKeys?: string[];
   autoMap?: Record<string, unknown>;
+  chatTemplates?: number;
+}
+
+/** tokenizer_config.json holds `chat_template` as a string or a list of {name, template}. */
+function chatTemplates(value: unknown): Array<{ name: string; template: string }> {
+  if (typeof value === 'string') return [{ name: 'default', template: value }];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry, i) => {
+    const e = entry as { name?: unknown; template?: unknown } | null;
+    return e && typeof e.template === 'string' ? [{ name: typeof e.name === 'string' ? e.name : `#${i}`, template: e.template }] : [];
+  });
 }
 
 export const jsonScanner: FormatScanner<JsonFacts> = {
@@ -102,6 +114,21 @@ export const jsonScanner: FormatScanner<JsonFacts> = {
             ctx,
             `${ctx.file}: auto_map points model classes at repository code (${Object.values(autoMap).flat().join(', ')}); loading with trust_remote_code runs it`,
             { auto_map: autoMap },
+          ),
+        );
+      }
+      const templates = chatTemplates(object['chat_template']);
+      if (templates.length > 0) facts.chatTemplates = templates.length;
+      for (const { name, template } of templates) {
+        const analysis = analyseChatTemplate(template);
+        if (!analysis.dangerous) continue;
+        report.findings.push(
+          makeFinding(
+            MISC_CODES,
+            'CONFIG_CHAT_TEMPLATE_INJECTION',
+            ctx,
+            `${ctx.file}: chat_template "${name}" uses ${analysis.hits.map((h) => h.rule).join(', ')}; rendering it can escape the Jinja2 sandbox`,
+            { template: name, hits: analysis.hits },
           ),
         );
       }

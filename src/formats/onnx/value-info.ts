@@ -78,3 +78,22 @@ export function toValueInfo(decoded: Plain): OnnxValueInfo {
   const described = describeType(decoded['type']);
   return { name, ...described, elemTypeName: elemTypeName(described.elemType) };
 }
+
+/** Bits per element of each fixed-size TensorProto.DataType (strings have no fixed size). */
+const ELEM_BITS: Record<number, number> = {
+  1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 14: 64, 15: 128, 16: 16,
+  17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4, 24: 8, 25: 2, 26: 2,
+};
+
+/** Bytes a dense tensor of this type and shape occupies, or null when unknown or not representable. */
+export function tensorByteSize(dataType: number | null, dims: readonly number[]): number | null {
+  const bits = dataType === null ? undefined : ELEM_BITS[dataType];
+  if (bits === undefined) return null;
+  let elements = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) return null;
+    elements *= d;
+    if (!Number.isSafeInteger(elements)) return null;
+  }
+  return Math.ceil((elements * bits) / 8);
+}

@@ -16,6 +16,9 @@ function toNumber(value: Longish): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
+/** First read after a jump; windows double while reads stay sequential, up to maxChunkBytes. */
+const MIN_CHUNK_BYTES = 4 * 1024;
+
 /**
  * Random-access protobuf wire reader over a ByteSource. It buffers one window of the source and
  * decodes tags and scalars with protobufjs' `Reader`; length-delimited payloads it is told to skip
@@ -26,14 +29,21 @@ export class WireCursor {
   private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
   private reader: protobuf.Reader = protobuf.Reader.create(this.window);
+  private chunkBytes = MIN_CHUNK_BYTES;
 
   constructor(
     readonly source: ByteSource,
-    private readonly chunkBytes = 256 * 1024,
+    private readonly maxChunkBytes = 256 * 1024,
   ) {}
 
   get size(): number {
     return this.source.size;
+  }
+
+  /** Whether `n` bytes (or the rest of the source) are buffered at `pos`. */
+  has(n: number): boolean {
+    const buffered = this.buffered();
+    return buffered >= n || buffered >= this.size - this.pos;
   }
 
   private buffered(): number {
@@ -43,7 +53,10 @@ export class WireCursor {
 
   /** Buffers at least `n` bytes at `pos`, or up to the end of the source. */
   async need(n: number): Promise<void> {
-    if (this.buffered() >= n || this.buffered() >= this.size - this.pos) return;
+    if (this.has(n)) return;
+    // Sequential reads grow the window; a jump (skipped payload, deferred subgraph) starts small again.
+    const sequential = this.pos === this.windowStart + this.window.length;
+    this.chunkBytes = sequential ? Math.min(this.chunkBytes * 2, this.maxChunkBytes) : MIN_CHUNK_BYTES;
     const want = Math.max(0, Math.min(Math.max(n, this.chunkBytes), this.size - this.pos));
     this.window = want > 0 ? await this.source.read(this.pos, want) : new Uint8Array(0);
     this.windowStart = this.pos;
@@ -79,7 +92,7 @@ export class WireCursor {
 
   /** A varint as a JS number (int64 values beyond 2^53 lose precision, never validity). */
   int64(): number {
-    return this.run((r) => toNumber(r.int64() as Longish));
+    return this.run((r) => toNumber(r.int64() as unknown as Longish));
   }
 
   /** Skips one varint without interpreting it. */
@@ -104,7 +117,7 @@ export class WireCursor {
     if (this.pos + length > this.size) {
       throw new FormatError('ONNX_TRUNCATED', `a ${length}-byte field at byte ${this.pos} runs past the end of the data`, this.pos);
     }
-    if (length > this.chunkBytes) {
+    if (length > this.maxChunkBytes) {
       const direct = await this.source.read(this.pos, length);
       this.pos += length;
       return direct.slice();

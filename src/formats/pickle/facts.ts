@@ -11,7 +11,7 @@ export type PlainValue =
   | { bigint: string }
   | { bytes: number; sha256?: string }
   | { global: string }
-  | { call: string; args?: PlainValue }
+  | { call: string; args?: PlainValue; state?: PlainValue; items?: PlainValue[]; dict?: Array<[PlainValue, PlainValue]> }
   | { dict: Array<[PlainValue, PlainValue]> }
   | { unknown: string };
 
@@ -42,4 +42,10 @@ export interface PickleFacts {
   persistentIds: PlainValue[];
   /** Byte offset where analysis stopped (end of last pickle, or the error offset). */
   end: number;
+  /** Top-level result of each pickle in `pickles`, as plain data (bounded: large parts become {unknown: 'truncated'}). */
+  results?: PlainValue[];
+  /** Number of calls in the stream; `calls` keeps the first ones only. */
+  callCount?: number;
+  /** joblib arrays whose data is written inline after their NumpyArrayWrapper (skipped, or an inline pickle). */
+  joblibArrays?: Array<{ offset: number; bytes: number; dtype: string; shape: number[]; inlinePickle: boolean }>;
 }

@@ -7,17 +7,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Bytes as latin-1 text (BINSTRING/SHORT_BINSTRING/STRING payloads: every byte maps to one char). */
 export function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let out = '';
-  for (let i = start; i < end; i += 4096) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-  }
-  return out;
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString('latin1', start, end);
 }
 
 /** UTF-8 with CPython's 'surrogatepass' error handler (lone surrogates encoded as 3 bytes are accepted). */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
-  const length = end - start;
-  if (length < 48) {
+  if (end - start < 256) {
     let ascii = true;
     for (let i = start; i < end; i++) {
       if (bytes[i]! >= 0x80) {
@@ -25,7 +21,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
         break;
       }
     }
-    if (ascii) return length === 0 ? '' : latin1(bytes, start, end);
+    if (ascii) return latin1(bytes, start, end);
   }
   try {
     return utf8.decode(bytes.subarray(start, end));

@@ -37,6 +37,9 @@ export class PTuple {
   constructor(readonly items: Value[]) {}
 }
 
+/** Tuples are immutable, so every EMPTY_TUPLE can share one value (as CPython shares ()). */
+export const EMPTY_TUPLE = new PTuple([]);
+
 export class PList {
   constructor(readonly items: Value[]) {}
 }
@@ -60,11 +63,15 @@ export class PGlobal {
     readonly module: string,
     readonly name: string,
     readonly verdict: Verdict,
+    /** "module.name" as a Python 3 loader resolves it (Python 2 aliases rewritten). */
+    readonly canonical: string,
     /** False for references the stream computed (non-literal STACK_GLOBAL, unresolved EXT). */
     readonly resolved = true,
   ) {}
+  private fullName: string | undefined;
   get full(): string {
-    return `${this.module}.${this.name}`;
+    this.fullName ??= `${this.module}.${this.name}`;
+    return this.fullName;
   }
 }
 
@@ -73,8 +80,10 @@ export type CallOpcode = 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'INST' | 'OBJ';
 /** The result of calling something at load time. BUILD state and appended items are attached. */
 export class PCall {
   state: Value | undefined = undefined;
-  /** Items added by APPEND(S)/SETITEM(S)/ADDITEMS on the result (list/dict-like objects). */
+  /** Items added by APPEND(S)/ADDITEMS on the result (list- or set-like objects). */
   items: Value[] | undefined = undefined;
+  /** Key/value pairs added by SETITEM(S) on the result (dict-like objects). */
+  entries: Array<[Value, Value]> | undefined = undefined;
   /** Set when the analyser replaced this object by inline data (joblib arrays). */
   note: string | undefined = undefined;
   constructor(

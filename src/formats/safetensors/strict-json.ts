@@ -233,12 +233,12 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
   return { value, duplicates, start, end };
 }
 
-/** Converts to plain JS data (objects keep the first occurrence of a duplicate key, like serde's strict maps would reject). */
+/** Converts to plain JS data. A duplicated key keeps its last value, as Python's json.loads and JSON.parse do. */
 export function toPlain(value: JsonValue): unknown {
   if (value instanceof JsonNumber) return value.value;
   if (value instanceof JsonObject) {
     const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const [k, v] of value.entries) if (!(k in out)) out[k] = toPlain(v);
+    for (const [k, v] of value.entries) out[k] = toPlain(v);
     return out;
   }
   if (Array.isArray(value)) return value.map(toPlain);

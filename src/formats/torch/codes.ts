@@ -5,7 +5,7 @@ export const TORCH_CODES = {
     severity: 'medium',
     title: 'TorchScript archive holds code that torch.jit.load compiles and executes',
   },
-  TORCH_PICKLE_NOT_ANALYSED: { severity: 'high', title: 'A torch pickle record could not be analysed as a pickle' },
+  TORCH_PICKLE_NOT_ANALYSED: { severity: 'high', title: 'A torch pickle record could not be analysed as a pickle', incomplete: true },
   TORCH_MISSING_RECORD: { severity: 'high', title: 'A persistent id names a storage record that is not in the archive' },
   TORCH_STORAGE_TOO_SMALL: {
     severity: 'high',
@@ -23,16 +23,17 @@ export const TORCH_CODES = {
     severity: 'critical',
     title: 'Legacy torch magic number is computed by a call, not written as a literal',
   },
-  TORCH_LEGACY_BAD_MAGIC: { severity: 'high', title: 'Legacy torch file does not start with the torch magic number' },
+  TORCH_LEGACY_BAD_MAGIC: { severity: 'high', title: 'Legacy torch file does not start with the torch magic number', incomplete: true },
   TORCH_LEGACY_BAD_PROTOCOL: { severity: 'high', title: 'Legacy torch protocol-version pickle is not 1001' },
   TORCH_LEGACY_BAD_SYS_INFO: { severity: 'high', title: 'Legacy torch sys_info pickle is not the dict torch writes' },
-  TORCH_LEGACY_BAD_KEYS: { severity: 'high', title: 'Legacy torch storage-keys pickle is not a list of strings' },
-  TORCH_LEGACY_TRUNCATED: { severity: 'high', title: 'Legacy torch file ends before its pickles or storages do' },
+  TORCH_LEGACY_BAD_KEYS: { severity: 'high', title: 'Legacy torch storage-keys pickle is not a list of strings', incomplete: true },
+  TORCH_LEGACY_TRUNCATED: { severity: 'high', title: 'Legacy torch file ends before its pickles or storages do', incomplete: true },
   TORCH_LEGACY_STORAGE_MISMATCH: {
     severity: 'high',
-    title: 'Legacy torch raw storage does not match the storage declared by the main pickle',
+    title: 'Legacy torch raw storage does not match the storage declared by the main pickle', incomplete: true,
   },
   TORCH_LEGACY_TRAILING_DATA: { severity: 'high', title: 'Bytes after the last legacy torch storage' },
+  TORCH_TAR_BAD_RECORD: { severity: 'high', title: 'Legacy tar checkpoint storages or tensors record does not follow the torch layout', incomplete: true },
 } as const satisfies CodeTable;
 
 export type TorchCode = keyof typeof TORCH_CODES;

@@ -20,6 +20,8 @@ export interface EndRecord {
   zip64: boolean;
   /** Offset just past the EOCD record and its declared comment. */
   end: number;
+  /** Where the central directory must end: the zip64 record, or the EOCD record. */
+  cdLimit: number;
 }
 
 export interface CentralEntry {
@@ -66,6 +68,7 @@ export async function readEndRecord(source: ByteSource, report: Report): Promise
   const comment = tail.subarray(at + EOCD_SIZE, at + EOCD_SIZE + commentLength);
   const eocdOffset = tailStart + at;
   let zip64 = false;
+  let cdLimit = eocdOffset;
 
   if (eocdOffset >= 20) {
     const locator = await source.read(eocdOffset - 20, 20);
@@ -90,19 +93,20 @@ export async function readEndRecord(source: ByteSource, report: Report): Promise
       entryCount = count;
       cdSize = size;
       cdOffset = offset;
+      cdLimit = recordOffset;
     }
   }
   if (!zip64 && (disk !== 0 || cdDisk !== 0 || entriesOnDisk !== entryCount)) {
     report('ZIP_MULTI_DISK', `end record describes a spanned archive (disk ${disk}, central directory disk ${cdDisk})`);
   }
-  if (cdOffset + cdSize > eocdOffset) {
+  if (cdOffset + cdSize > cdLimit) {
     report(
       'ZIP_BAD_END_RECORD',
-      `central directory [${cdOffset}, ${cdOffset + cdSize}) runs past the end record at ${eocdOffset}`,
-      { cdOffset, cdSize, eocdOffset },
+      `central directory [${cdOffset}, ${cdOffset + cdSize}) runs past the end record at ${cdLimit}`,
+      { cdOffset, cdSize, cdLimit },
     );
   }
-  return { eocdOffset, entryCount, cdOffset, cdSize, comment, zip64, end: eocdOffset + EOCD_SIZE + commentLength };
+  return { eocdOffset, entryCount, cdOffset, cdSize, comment, zip64, end: eocdOffset + EOCD_SIZE + commentLength, cdLimit };
 }
 
 /**
@@ -115,7 +119,7 @@ export async function readCentralDirectory(
   maxEntries: number,
   report: Report,
 ): Promise<CentralEntry[]> {
-  const available = Math.max(0, Math.min(end.cdSize, source.size - end.cdOffset));
+  const available = Math.max(0, Math.min(end.cdSize, end.cdLimit - end.cdOffset));
   const cd = await source.read(end.cdOffset, available);
   const entries: CentralEntry[] = [];
   let at = 0;

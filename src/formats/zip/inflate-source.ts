@@ -52,7 +52,6 @@ export function inflatingSource(compressed: ByteSource, size: number, cap: numbe
     return s;
   };
 
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
   const feed = async (s: InflateRaw): Promise<void> => {
     const input = await compressed.read(status.consumed, step);
@@ -60,7 +59,8 @@ export function inflatingSource(compressed: ByteSource, size: number, cap: numbe
     if (input.length === 0) {
       if (!finished) {
         await new Promise<void>((resolve) => {
-          s.once('close', resolve);
+          if (s.destroyed) resolve();
+          s.once('close', () => resolve());
           s.end();
         });
         if (!status.complete) status.error ??= 'deflate stream is truncated';
@@ -69,8 +69,15 @@ export function inflatingSource(compressed: ByteSource, size: number, cap: numbe
       return;
     }
     status.consumed += input.length;
-    await new Promise<void>((resolve) => s.write(input, () => resolve()));
-    await settle();
+    // The write callback may never fire once the stream has failed; 'close' always does.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        s.off('close', done);
+        setImmediate(resolve);
+      };
+      s.once('close', done);
+      s.write(input, done);
+    });
   };
 
   const grow = async (bytes: number): Promise<void> => {

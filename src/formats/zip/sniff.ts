@@ -27,7 +27,7 @@ const BZ_END = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
  */
 export function sniffKind(head: Uint8Array): ContentKind {
   if (head.length >= 2 && head[0] === 0x80 && (head[1] as number) <= 5) return 'pickle';
-  if (startsWith(head, [0x50, 0x4b]) && [0x0403, 0x0605, 0x0807].includes(((head[2] ?? 0) << 8) | (head[3] ?? 0))) return 'zip';
+  if (startsWith(head, [0x50, 0x4b]) && [0x0304, 0x0506, 0x0708].includes(((head[2] ?? 0) << 8) | (head[3] ?? 0))) return 'zip';
   if (startsWith(head, [0x1f, 0x8b, 0x08]) && ((head[3] ?? 0xff) & 0xe0) === 0) return 'gzip';
   if (startsWith(head, [0x42, 0x5a, 0x68]) && (startsWith(head, BZ_BLOCK, 4) || startsWith(head, BZ_END, 4))) return 'bzip2';
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
