@@ -57,13 +57,11 @@ export interface PythonFacts {
 export const pythonScanner: FormatScanner<PythonFacts> = {
   format: 'python',
   async scan(source, ctx) {
-    const finding = makeFinding(
-      MISC_CODES,
-      'PYTHON_SOURCE',
-      ctx,
-      `${ctx.file}: Python source; transformers runs it when a user passes trust_remote_code=True`,
-      { bytes: source.size },
-    );
+    const message =
+      ctx.location.length > 0
+        ? `${source.label}: Python source inside an archive (TorchScript or packaged code a loader may compile and run)`
+        : `${ctx.file}: Python source; transformers runs repository code like this when a user passes trust_remote_code=True`;
+    const finding = makeFinding(MISC_CODES, 'PYTHON_SOURCE', ctx, message, { bytes: source.size });
     return { format: 'python', facts: { bytes: source.size }, findings: [finding], children: [] };
   },
 };
