@@ -10,7 +10,7 @@ import { evaluate } from './policy/evaluate.js';
 import { loadPolicy } from './policy/load.js';
 import type { LoadedPolicy } from './policy/types.js';
 import { scanTarget } from './scan/scan-target.js';
-import { walkTarget } from './scan/walk.js';
+import { resolveTarget } from './scan/walk.js';
 import { LOCKFILE_CODES } from './verify/codes.js';
 import { LOCKFILE_NAME, readLockfile, resolveLockfilePath, verifyAgainstLockfile } from './verify/lockfile.js';
 
@@ -39,7 +39,7 @@ export async function check(target: string, options: CheckOptions = {}): Promise
   const started = Date.now();
   const loaded = options.policy ?? (await loadPolicy(options.policyPath));
   const { policy } = loaded;
-  const { root } = await walkTarget(target, { exclude: () => true });
+  const { root } = await resolveTarget(target);
   const lockPath = resolveLockfilePath(root, options.lockfilePath ?? policy.lockfile.path);
   const lockRel = relativeInside(root, lockPath);
   const exclude = (rel: string) => rel === lockRel || rel === LOCKFILE_NAME;

@@ -39,7 +39,8 @@ function specialType(st: Awaited<ReturnType<typeof lstat>>): string {
  * Lists every file under the target. Symbolic links are resolved and must stay inside the
  * target root (or one of `allowedRoots`); FIFOs and devices are reported, never opened.
  */
-export async function walkTarget(target: string, options: { exclude?: (rel: string) => boolean; allowedRoots?: string[] } = {}): Promise<WalkResult> {
+/** The folder a target's relative paths are relative to: the folder itself, or a file's parent. */
+export async function resolveTarget(target: string): Promise<{ absTarget: string; root: string; singleFile: boolean }> {
   let top;
   try {
     top = await stat(target);
@@ -50,7 +51,11 @@ export async function walkTarget(target: string, options: { exclude?: (rel: stri
   }
   const absTarget = await realpath(resolve(target));
   const singleFile = !top.isDirectory();
-  const root = singleFile ? dirname(absTarget) : absTarget;
+  return { absTarget, root: singleFile ? dirname(absTarget) : absTarget, singleFile };
+}
+
+export async function walkTarget(target: string, options: { exclude?: (rel: string) => boolean; allowedRoots?: string[] } = {}): Promise<WalkResult> {
+  const { absTarget, root, singleFile } = await resolveTarget(target);
   const allowed = [root, ...(options.allowedRoots ?? []).map((r) => resolve(r))];
   const entries: WalkEntry[] = [];
   const visitedDirs = new Set<string>();

@@ -303,18 +303,26 @@ describe('performance', () => {
       await handle.close();
     }
     const ids = new Map([[pkl.toString('latin1'), [['storage', { global: 'torch.FloatStorage' }, '0', 'cpu', numel]]]]);
-    const source = await openFileSource(path, 'big.pt');
+    const file = await openFileSource(path, 'big.pt');
+    // Count what the scanner reads instead of timing it: the goal is "never read tensor data".
+    let bytesRead = 0;
+    const source = {
+      size: file.size,
+      label: file.label,
+      async read(offset: number, length: number) {
+        const bytes = await file.read(offset, length);
+        bytesRead += bytes.length;
+        return bytes;
+      },
+    };
     try {
-      const started = performance.now();
       const report = (await zipScanner.scan(source, testContext({ pickleIds: ids as never }))) as FormatReport<ZipFacts>;
-      const elapsed = performance.now() - started;
       expect(report.format).toBe('pytorch-zip');
       expect(report.facts.entries.find((e) => e.name === 'archive/data/0')).toMatchObject({ kind: 'storage', size });
       expect(report.findings.filter((f) => f.severity === 'high' || f.severity === 'critical')).toEqual([]);
-      expect(elapsed).toBeLessThan(1000);
-      console.log(`2 GiB sparse torch zip scanned in ${elapsed.toFixed(1)} ms`);
+      expect(bytesRead).toBeLessThan(4 * 1024 * 1024);
     } finally {
-      await source.close();
+      await file.close();
       await rm(path, { force: true });
     }
   });
