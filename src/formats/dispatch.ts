@@ -4,7 +4,8 @@ import type { ByteSource } from '../core/source.js';
 import { detectFormat } from './detect.js';
 import { checkExtension } from './extensions.js';
 import { MISC_CODES } from './misc/codes.js';
-import { looksLikePickle, pickleScanner, type PickleFacts } from './pickle/index.js';
+import { scanPickles, type PickleFacts } from './pickle/index.js';
+import { OPCODE_NAMES } from './pickle/opcodes.js';
 import { scannerFor } from './registry.js';
 import { DEFAULT_LIMITS, type FormatReport, type ScanContext, type ScanLimits } from './types.js';
 
@@ -41,26 +42,44 @@ async function scanNestedFrom(parent: ScanContext, source: ByteSource, label: st
   return scanSource(source, ctx, nameHint);
 }
 
-/** Formats whose scanner already analyses the stream as pickle from byte 0. */
-const PICKLE_PARSED = new Set<string>(['pickle', 'pytorch-legacy', 'text', 'json', 'python', 'empty', 'unknown']);
+/** Formats whose scanner already analyses the stream as a pickle from byte 0, or that deny anyway. */
+const PICKLE_PARSED = new Set<string>(['pickle', 'pytorch-legacy', 'empty', 'unknown']);
+/** How much of a large file the polyglot check reads; a pickle still running at the end of it is flagged. */
+const POLYGLOT_WINDOW = 64 * 1024 * 1024;
+const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** True when the analysis saw a call on an import that a real unpickler could resolve. */
+function runsAsPickle(facts: PickleFacts): boolean {
+  if (facts.calls.length === 0) return false;
+  return facts.imports.some((i) => IDENTIFIER_PATH.test(i.module) && IDENTIFIER_PATH.test(i.name));
+}
 
 /**
- * torch.load unpickles any file that is not a zip, so a file that is valid safetensors (or TFLite, ...)
- * and at the same time a pickle from byte 0 would run code. Analyse such heads as a pickle as well.
+ * torch.load (and pickle.load) unpickle any file that is not a zip, so bytes that are valid text,
+ * safetensors, TFLite, ... and at the same time a pickle from byte 0 would run code. Every such file
+ * whose first byte is a pickle opcode is analysed as a pickle too; calls on importable names are flagged.
  */
 async function checkPicklePolyglot(source: ByteSource, ctx: ScanContext, report: FormatReport): Promise<void> {
-  const head = await source.read(0, Math.min(4096, source.size));
-  if (!looksLikePickle(head) || source.size > ctx.limits.maxPickleBytes) return;
-  const asPickle = await pickleScanner.scan(source, ctx);
-  const facts = asPickle.facts as PickleFacts;
-  if (facts.imports.length === 0 && facts.calls.length === 0) return;
+  const first = (await source.read(0, 1))[0];
+  if (first === undefined || OPCODE_NAMES[first] === undefined) return;
+  const window = Math.min(source.size, POLYGLOT_WINDOW, ctx.limits.maxPickleBytes);
+  const bytes = await source.read(0, window);
+  const scan = await scanPickles(bytes, ctx, { allowTrailing: true });
+  const runs = runsAsPickle(scan.facts);
+  const cutOff = window < source.size && !scan.complete && scan.facts.end >= window - 1024;
+  if (!runs && !cutOff) return;
+  const imports = scan.facts.imports.map((i) => `${i.module}.${i.name}`);
+  const message = runs
+    ? `${source.label}: valid ${report.format} that is also a pickle calling ${imports.slice(0, 5).join(', ')}; torch.load or pickle.load would run it`
+    : `${source.label}: valid ${report.format} that still parses as a pickle after the first ${window} bytes; not analysed further`;
   report.findings.push(
-    makeFinding(MISC_CODES, 'POLYGLOT_PICKLE', ctx, `${source.label}: valid ${report.format} that is also a pickle importing ${facts.imports.map((i) => `${i.module}.${i.name}`).slice(0, 5).join(', ') || 'nothing'} with ${facts.calls.length} call(s)`, {
+    makeFinding(MISC_CODES, runs ? 'POLYGLOT_PICKLE' : 'POLYGLOT_PICKLE_UNVERIFIED', ctx, message, {
       format: report.format,
-      imports: facts.imports.slice(0, 20),
+      imports: scan.facts.imports.slice(0, 20),
+      calls: scan.facts.calls.length,
     }),
   );
-  report.children.push({ label: 'as-pickle', report: asPickle as unknown as FormatReport });
+  report.children.push({ label: 'as-pickle', report: { format: 'pickle', facts: scan.facts as unknown as Record<string, unknown>, findings: scan.findings, children: scan.children } });
 }
 
 /** A context for one top-level file of the target. */

@@ -22,6 +22,11 @@ export const MISC_CODES = {
     severity: 'high',
     title: 'A file valid as another format is also a pickle that imports or calls something (torch.load would run it)',
   },
+  POLYGLOT_PICKLE_UNVERIFIED: {
+    severity: 'high',
+    title: 'A large file still parses as a pickle past the analysed window; it cannot be ruled out',
+    incomplete: true,
+  },
   PYTHON_SOURCE: { severity: 'medium', title: 'Python source in the model: loaded and run by trust_remote_code' },
   GIT_FOLDER_SKIPPED: { severity: 'info', title: 'A .git folder was not scanned (loaders never read it)' },
 } satisfies CodeTable;

@@ -19,6 +19,7 @@ export const ONNX_CODES = {
   ONNX_EXTERNAL_DATA_ESCAPE: { severity: 'critical', title: 'External data location leaves the model folder or the target root' },
   ONNX_EXTERNAL_DATA_MEMORY_ADDRESS: { severity: 'critical', title: 'External data location is the onnxruntime in-memory address tag' },
   ONNX_EXTERNAL_DATA_MISSING: { severity: 'high', title: 'External data file does not exist or is not a regular file' },
+  ONNX_EXTERNAL_DATA_HIDES_CONTENT: { severity: 'high', title: 'External data file is a compressed stream (zstd, lzma, lz4 legacy), not raw tensor bytes' },
   ONNX_EXTERNAL_DATA_OUT_OF_BOUNDS: { severity: 'high', title: 'External data offset and length reach past the end of the file' },
   ONNX_EXTERNAL_DATA_INVALID: { severity: 'high', title: 'External data entries are malformed (no location, bad offset or length)', incomplete: true },
   ONNX_EXTERNAL_DATA_NESTED: { severity: 'high', title: 'Model inside an archive or wrapper references external data that cannot be checked', incomplete: true },

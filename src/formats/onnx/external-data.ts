@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ScanContext } from '../types.js';
 import type { Report } from './analyse.js';
@@ -50,6 +50,35 @@ function lexicalEscape(location: string): string | null {
   if (/^[A-Za-z]:/.test(location)) return 'starts with a drive letter';
   if (location.split(/[\\/]/).some((segment) => segment === '..')) return 'has a ".." segment';
   return null;
+}
+
+/**
+ * Compressed streams that detect.ts does not classify (so the file would stay "unknown" and become
+ * plain external data) but that a pickle loader decompresses: joblib reads lzma-alone by its magic.
+ * Raw tensor bytes starting with one of these is vanishingly unlikely.
+ */
+function hiddenStream(head: Uint8Array): string | null {
+  const starts = (bytes: readonly number[]) => head.length >= bytes.length && bytes.every((b, i) => head[i] === b);
+  if (starts([0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
+  if (starts([0x02, 0x21, 0x4c, 0x18])) return 'lz4 legacy';
+  // lzma-alone (joblib compress="lzma", which sniffs 5d 00): properties, dictionary size, then a 64-bit
+  // uncompressed size that is either unknown (all 0xff, what joblib writes) or a plausible length.
+  if (head.length >= 13 && head[0] === 0x5d && head[1] === 0x00) {
+    const size = head.subarray(5, 13);
+    if (size.every((b) => b === 0xff) || (size[5] === 0 && size[6] === 0 && size[7] === 0)) return 'lzma';
+  }
+  return null;
+}
+
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 function isInside(root: string, path: string): boolean {
@@ -134,6 +163,12 @@ export async function checkExternalData(tensors: readonly TensorRecord[], ctx: S
       continue;
     }
     ref.resolvedPath = toPosix(relative(root, abs));
+    if (!files.has(ref.resolvedPath)) {
+      const hidden = hiddenStream(await readHead(real, 16).catch(() => new Uint8Array(0)));
+      if (hidden) {
+        report('ONNX_EXTERNAL_DATA_HIDES_CONTENT', `tensor ${JSON.stringify(tensor.name)}: external data file ${JSON.stringify(entries.location)} is a ${hidden} stream, not raw tensor bytes (a pickle loader would decompress it)`, { ...evidence, kind: hidden });
+      }
+    }
     files.add(ref.resolvedPath);
     // Without a length the tensor runs from offset for as many bytes as its shape needs.
     const stop = entries.offset + (entries.length ?? tensorByteSize(tensor.dataType, tensor.dims) ?? 0);

@@ -45,6 +45,18 @@ const PER_SUBJECT: ReadonlySet<PickleCode> = new Set([
   'PICKLE_EXT_OPCODE',
 ]);
 
+interface GlobalEntry {
+  c: Classification;
+  /** Globals are immutable values, so every import of one name shares one PGlobal. */
+  global: PGlobal;
+  /** VIA_BITS of the opcodes whose import of this name is in `imports` already. */
+  recorded: number;
+  /** Key of its DENIED/UNKNOWN finding in `findings`. */
+  findingKey: string;
+}
+
+const VIA_BITS: Readonly<Record<string, number>> = { GLOBAL: 1, STACK_GLOBAL: 2, INST: 4, EXT1: 8, EXT2: 16, EXT4: 32 };
+
 export interface NestedPayload {
   bytes: Uint8Array;
   label: string;
@@ -71,7 +83,8 @@ export class PickleAnalysis implements MachineHooks {
   readonly consumedStrings = new Set<string>();
   readonly joblibArrays: NonNullable<PickleFacts['joblibArrays']> = [];
   private readonly findings = new Map<string, Finding>();
-  private readonly classifications = new Map<string, Classification>();
+  /** One entry per distinct (module, name): its verdict, shared PGlobal and what was recorded. */
+  private readonly globals = new Map<string, Map<string, GlobalEntry>>();
   private readonly importKeys = new Set<string>();
   /** copyreg extension registry as filled by copyreg.add_extension calls seen in the stream. */
   private readonly extensions = new Map<number, [string, string]>();
@@ -81,6 +94,16 @@ export class PickleAnalysis implements MachineHooks {
 
   findingList(): Finding[] {
     return [...this.findings.values()];
+  }
+
+  /** Counts one more repeat of the finding stored under `key`; false when there is none yet. */
+  private bump(key: string, offset: number): boolean {
+    const existing = this.findings.get(key);
+    if (!existing) return false;
+    const ev = existing.evidence as { count: number; offsets: unknown[] };
+    ev.count++;
+    if (ev.offsets.length < MAX_EVIDENCE_OFFSETS) ev.offsets.push(offset);
+    return true;
   }
 
   /** Adds a finding; repeats of the same code (and subject) only bump its count and offsets. */
@@ -106,22 +129,35 @@ export class PickleAnalysis implements MachineHooks {
     this.report(code, message, evidence);
   }
 
-  private classify(module: string, name: string): Classification {
-    const key = `${module}\n${name}`;
-    let c = this.classifications.get(key);
-    if (!c) {
-      c = classifyGlobal(module, name);
-      this.classifications.set(key, c);
+  private entry(module: string, name: string): GlobalEntry {
+    let byName = this.globals.get(module);
+    if (byName === undefined) {
+      byName = new Map();
+      this.globals.set(module, byName);
     }
-    return c;
+    let entry = byName.get(name);
+    if (entry === undefined) {
+      const c = classifyGlobal(module, name);
+      const global = new PGlobal(module, name, c.verdict, canonicalName(module, name));
+      const code = c.verdict === 'denied' ? 'PICKLE_DENIED_GLOBAL' : 'PICKLE_UNKNOWN_GLOBAL';
+      entry = { c, global, recorded: 0, findingKey: `${code}\n${global.full}` };
+      byName.set(name, entry);
+    }
+    return entry;
   }
 
-  private recordImport(module: string, name: string, via: string, offset: number, c: Classification): void {
-    const key = `${module}\n${name}\n${via}`;
-    if (!this.importKeys.has(key) && this.imports.length < MAX_RECORDED_IMPORTS) {
-      this.importKeys.add(key);
-      this.imports.push({ module, name, via, offset, verdict: c.verdict });
+  private recordImport(module: string, name: string, via: string, offset: number, c: Classification, entry?: GlobalEntry): void {
+    const bit = VIA_BITS[via] ?? 0;
+    if ((entry === undefined || (entry.recorded & bit) === 0) && this.imports.length < MAX_RECORDED_IMPORTS) {
+      const key = `${module}\n${name}\n${via}`;
+      if (!this.importKeys.has(key)) {
+        this.importKeys.add(key);
+        this.imports.push({ module, name, via, offset, verdict: c.verdict });
+      }
+      if (entry !== undefined) entry.recorded |= bit;
     }
+    if (c.verdict === 'allowed') return;
+    if (entry !== undefined && this.bump(entry.findingKey, offset)) return;
     const full = `${module}.${name}`;
     if (c.verdict === 'denied') {
       this.report('PICKLE_DENIED_GLOBAL', () => `${via} at offset ${offset} imports ${full}: ${c.reason}`, () => ({ module, name, via, offset, rule: c.rule }), full);
@@ -131,9 +167,9 @@ export class PickleAnalysis implements MachineHooks {
   }
 
   private makeGlobal(module: string, name: string, via: string, offset: number): PGlobal {
-    const c = this.classify(module, name);
-    this.recordImport(module, name, via, offset, c);
-    return new PGlobal(module, name, c.verdict, canonicalName(module, name));
+    const entry = this.entry(module, name);
+    this.recordImport(module, name, via, offset, entry.c, entry);
+    return entry.global;
   }
 
   global(module: string, name: string, via: 'GLOBAL' | 'INST', offset: number): PGlobal {

@@ -1,16 +1,10 @@
 import type { PickleCode } from './codes.js';
+import { Frames, Halt, halt } from './frames.js';
+import { decodeLong, intValue } from './ints.js';
 import { Memo } from './memo.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
-import {
-  decodeUtf8,
-  latin1,
-  parseFloatArg,
-  parseIntArg,
-  parseLongArg,
-  parseMemoArg,
-  parseRawUnicodeEscape,
-  parseStringArg,
-} from './text-args.js';
+import { StringTable } from './strings.js';
+import { latin1, parseFloatArg, parseIntArg, parseLongArg, parseMemoArg, parseRawUnicodeEscape, parseStringArg } from './text-args.js';
 import {
   EMPTY_TUPLE,
   PBytes,
@@ -70,43 +64,19 @@ export interface PickleRun {
   stoppedBy: PickleCode | undefined;
 }
 
-class Halt {
-  constructor(
-    readonly code: PickleCode,
-    readonly message: string,
-    readonly evidence: Record<string, unknown> = {},
-  ) {}
-}
-
-const MAX_DECODED_LONG_BYTES = 4096;
-
-function decodeLong(bytes: Uint8Array, at: number, n: number): Value {
-  if (n === 0) return 0;
-  if (n <= 6) {
-    let v = 0;
-    for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
-    if (bytes[at + n - 1]! & 0x80) v -= 2 ** (8 * n);
-    return v;
-  }
-  if (n > MAX_DECODED_LONG_BYTES) return new PUnknown(`${n}-byte integer`);
-  let hex = '';
-  for (let i = n - 1; i >= 0; i--) hex += bytes[at + i]!.toString(16).padStart(2, '0');
-  let v = BigInt(`0x${hex}`);
-  if (bytes[at + n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
-  return Number.isSafeInteger(Number(v)) && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
-
-function intValue(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
+const lastMark = (marks: number[]): number => (marks.length > 0 ? marks[marks.length - 1]! : 0);
 
 /**
  * A symbolic pickle machine: executes opcodes on symbolic values, never Python objects.
  * Stack, MARK fence, memo and FRAME rules follow CPython's C unpickler (_pickle.c); where the
  * pure-Python unpickler is stricter (frames), the difference is reported as a finding.
+ * The loop keeps its state in locals and reads unchecked up to `bound`; every check, message and
+ * frame rule lives on the slow path (frames.ts and the private methods below).
  */
 export class PickleMachine {
   private readonly view: DataView;
+  private readonly strings: StringTable;
+  private readonly issue: (code: PickleCode, message: string, evidence?: Record<string, unknown>) => void;
   /** Memo of the previous pickle of the stream, consulted (with a finding) for keys this one lacks. */
   previousMemo: Memo | undefined;
 
@@ -116,513 +86,482 @@ export class PickleMachine {
     private readonly limits: MachineLimits,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.strings = new StringTable(bytes);
+    this.issue = (code, message, evidence) => hooks.issue(code, message, evidence);
   }
 
   run(start: number, inlineDepth = 0): PickleRun {
     const bytes = this.bytes;
     const view = this.view;
     const hooks = this.hooks;
+    const strings = this.strings;
     const len = bytes.length;
-    const maxOps = this.limits.maxOps;
-    const maxStack = this.limits.maxStack;
-    const maxMemo = this.limits.maxMemo;
+    const { maxOps, maxStack, maxMemo } = this.limits;
+    const frames = new Frames(bytes, this.issue);
     const stack: Value[] = [];
     const marks: number[] = [];
     const memo = new Memo();
     let fence = 0;
+    let bound = len;
     let pos = start;
     let opOffset = start;
     let ops = 0;
     let protocol = 0;
-    let frameEnd = -1;
-    let frameIssue = false;
-
-    const halt = (code: PickleCode, message: string, evidence: Record<string, unknown> = {}): never => {
-      throw new Halt(code, message, { offset: opOffset, ...evidence });
-    };
-    const frameCheck = (n: number, readEnd: number): void => {
-      if (pos === frameEnd) {
-        frameEnd = -1; // frame exhausted: the next read comes from the stream itself
-      } else if (readEnd > frameEnd) {
-        if (!frameIssue) {
-          frameIssue = true;
-          hooks.issue('PICKLE_FRAME_ERROR', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} reads past the end of its FRAME (offset ${frameEnd}); pickle.py refuses this, _pickle.c does not`, {
-            offset: opOffset,
-            frameEnd,
-            read: n,
-          });
-        }
-        frameEnd = -1;
-      }
-    };
-    const take = (n: number): number => {
-      const at = pos;
-      if (frameEnd >= 0) frameCheck(n, at + n);
-      if (n > len - at) halt('PICKLE_TRUNCATED', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} needs ${n} bytes; the stream ends first`);
-      pos = at + n;
-      return at;
-    };
-    const takeLength = (n: number | bigint): number => {
-      if (typeof n === 'bigint' ? n > BigInt(len - pos) : n > len - pos) {
-        halt('PICKLE_TRUNCATED', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} declares ${n} bytes; only ${len - pos} remain`);
-      }
-      return take(Number(n));
-    };
-    const readline = (): Uint8Array => {
-      const nl = bytes.indexOf(0x0a, pos);
-      if (nl < 0) halt('PICKLE_TRUNCATED', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} has no terminating newline`);
-      if (frameEnd >= 0) frameCheck(nl + 1 - pos, nl + 1);
-      const line = bytes.subarray(pos, nl);
-      pos = nl + 1;
-      return line;
-    };
-    const badArg = (what: string): never => halt('PICKLE_BAD_ARGUMENT', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset}: ${what}`);
-    const pop = (): Value => {
-      if (stack.length <= fence) underflow();
-      return stack.pop()!;
-    };
-    const top = (): Value => {
-      if (stack.length <= fence) underflow();
-      return stack[stack.length - 1]!;
-    };
-    const underflow = (): never =>
-      halt('PICKLE_STACK_UNDERFLOW', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} needs a stack item above the last MARK; there is none`);
-    const popMark = (): Value[] => {
-      if (marks.length === 0) halt('PICKLE_MARK_ERROR', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} needs a MARK; there is none`);
-      const mark = marks.pop()!;
-      fence = marks.length > 0 ? marks[marks.length - 1]! : 0;
-      return stack.splice(mark);
-    };
-    const memoKey = (value: bigint | undefined): number => {
-      if (value === undefined) return badArg('memo key is not an integer');
-      if (value < 0n) return badArg(`negative memo key ${value}`);
-      if (value > 0xffffffffn) return badArg(`memo key ${value} is too large`);
-      return Number(value);
-    };
-    const memoGet = (key: number): Value => {
-      const value = memo.get(key);
-      if (value !== undefined) return value;
-      const earlier = this.previousMemo?.get(key);
-      hooks.issue('PICKLE_MEMO_MISSING', `${opcodeName(bytes[opOffset]!)} at offset ${opOffset} reads memo key ${key}, which this pickle never stored${earlier !== undefined ? ' (a loader that keeps its memo across pickles would use the previous pickle\'s value)' : ''}`, {
-        offset: opOffset,
-        key,
-      });
-      return earlier ?? new PUnknown(`missing memo key ${key}`);
-    };
-    const memoPut = (key: number, value: Value): void => {
-      memo.set(key, value);
-      if (memo.size > maxMemo) halt('PICKLE_LIMIT_EXCEEDED', `memo holds more than ${maxMemo} entries`, { limit: 'memo' });
-    };
-    const noteString = (s: string, at: number): void => {
-      const c = s.charCodeAt(0);
-      if (c === 0x67 || c === 0x38 || c === 0x80) hooks.literal(s, at); // 'g' (base64 of \x80), '8' (hex), raw
-    };
-    const pushBytes = (at: number, n: number, mutable: boolean): void => {
-      const value = new PBytes(bytes.subarray(at, at + n), at, mutable);
-      if (n >= 8 && bytes[at] === 0x80) hooks.literal(value, at);
-      stack.push(value);
-    };
-    const pushText = (s: string, at: number): void => {
-      if (s.length >= 16) noteString(s, at);
-      stack.push(s);
-    };
-    const append = (op: MutationOp, items: Value[]): void => {
-      if (items.length === 0) return; // CPython returns before looking at the target
-      const target = top();
-      if (target instanceof PList) {
-        for (const item of items) target.items.push(item);
-      } else {
-        hooks.mutate(op, target, items, opOffset);
-      }
-    };
-    const setItems = (op: MutationOp, items: Value[]): void => {
-      if (items.length === 0) return;
-      if (items.length % 2 !== 0) badArg(`odd number of items (${items.length})`);
-      const target = top();
-      if (target instanceof PDict) {
-        for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
-      } else {
-        hooks.mutate(op, target, items, opOffset);
-      }
-    };
 
     try {
       for (;;) {
         opOffset = pos;
-        if (frameEnd >= 0) frameCheck(1, pos + 1);
-        if (pos >= len) {
-          halt('PICKLE_TRUNCATED', ops === 0 ? `no pickle at offset ${pos}` : `pickle starting at offset ${start} ends at offset ${pos} without STOP`);
-        }
+        if (pos >= bound) bound = frames.opcode(pos, ops, start);
         const op = bytes[pos++]!;
-        if (++ops > maxOps) halt('PICKLE_LIMIT_EXCEEDED', `more than ${maxOps} opcodes in one pickle`, { limit: 'opcodes' });
-        if (stack.length > maxStack) halt('PICKLE_LIMIT_EXCEEDED', `stack deeper than ${maxStack} items`, { limit: 'stack' });
+        if (++ops > maxOps) halt('PICKLE_LIMIT_EXCEEDED', `more than ${maxOps} opcodes in one pickle`, opOffset, { limit: 'opcodes' });
+        if (stack.length > maxStack) halt('PICKLE_LIMIT_EXCEEDED', `stack deeper than ${maxStack} items`, opOffset, { limit: 'stack' });
         switch (op) {
-          case OP.BINPUT:
-            memoPut(bytes[take(1)]!, top());
+          case 0x71: // BINPUT
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            this.memoPut(memo, bytes[pos++]!, stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset), maxMemo, opOffset);
             break;
-          case OP.BINGET:
-            stack.push(memoGet(bytes[take(1)]!));
+          case 0x68: // BINGET
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            stack.push(this.memoGet(memo, bytes[pos++]!, opOffset));
             break;
-          case OP.MEMOIZE:
-            memoPut(memo.size, top());
+          case 0x94: // MEMOIZE
+            this.memoPut(memo, memo.size, stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset), maxMemo, opOffset);
             break;
-          case OP.LONG_BINPUT:
-            memoPut(view.getUint32(take(4), true), top());
+          case 0x72: // LONG_BINPUT
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            pos += 4;
+            this.memoPut(memo, view.getUint32(pos - 4, true), stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset), maxMemo, opOffset);
             break;
-          case OP.LONG_BINGET:
-            stack.push(memoGet(view.getUint32(take(4), true)));
+          case 0x6a: // LONG_BINGET
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            pos += 4;
+            stack.push(this.memoGet(memo, view.getUint32(pos - 4, true), opOffset));
             break;
-          case OP.PUT:
-            memoPut(memoKey(parseMemoArg(readline())), top());
-            break;
-          case OP.GET: {
-            const key = parseMemoArg(readline());
-            if (key === undefined) badArg('memo key is not an integer');
-            stack.push(key! < 0n || key! > 0xffffffffn ? memoGet(-1) : memoGet(Number(key)));
+          case 0x70: { // PUT
+            const nl = frames.line(pos, opOffset);
+            const key = this.memoKey(parseMemoArg(bytes.subarray(pos, nl)), opOffset);
+            pos = nl + 1;
+            bound = frames.bound;
+            this.memoPut(memo, key, stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset), maxMemo, opOffset);
             break;
           }
-          case OP.MARK:
+          case 0x67: { // GET
+            const nl = frames.line(pos, opOffset);
+            const key = parseMemoArg(bytes.subarray(pos, nl));
+            pos = nl + 1;
+            bound = frames.bound;
+            if (key === undefined) this.badArg(opOffset, 'memo key is not an integer');
+            stack.push(key! < 0n || key! > 0xffffffffn ? this.memoGet(memo, -1, opOffset) : this.memoGet(memo, Number(key), opOffset));
+            break;
+          }
+          case 0x28: // MARK
             marks.push(stack.length);
             fence = stack.length;
-            if (marks.length > maxStack) halt('PICKLE_LIMIT_EXCEEDED', `more than ${maxStack} open MARKs`, { limit: 'stack' });
+            if (marks.length > maxStack) halt('PICKLE_LIMIT_EXCEEDED', `more than ${maxStack} open MARKs`, opOffset, { limit: 'stack' });
             break;
-          case OP.BININT1:
-            stack.push(bytes[take(1)]!);
+          case 0x4b: // BININT1
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            stack.push(bytes[pos++]!);
             break;
-          case OP.BININT2:
-            stack.push(view.getUint16(take(2), true));
+          case 0x4d: // BININT2
+            if (pos + 2 > bound) bound = frames.take(pos, 2, opOffset);
+            stack.push(bytes[pos]! | (bytes[pos + 1]! << 8));
+            pos += 2;
             break;
-          case OP.BININT:
-            stack.push(view.getInt32(take(4), true));
+          case 0x4a: // BININT
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            stack.push(view.getInt32(pos, true));
+            pos += 4;
             break;
-          case OP.LONG1: {
-            const n = bytes[take(1)]!;
-            stack.push(decodeLong(bytes, take(n), n));
+          case 0x8a: { // LONG1
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            const n = bytes[pos++]!;
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            stack.push(decodeLong(bytes, pos, n));
+            pos += n;
             break;
           }
-          case OP.LONG4: {
-            const n = view.getInt32(take(4), true);
-            if (n < 0) badArg(`negative byte count ${n}`);
-            stack.push(decodeLong(bytes, takeLength(n), n));
+          case 0x8b: { // LONG4
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            const n = view.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) this.badArg(opOffset, `negative byte count ${n}`);
+            if (n > len - pos) frames.length(pos, n, opOffset);
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            stack.push(decodeLong(bytes, pos, n));
+            pos += n;
             break;
           }
-          case OP.BINFLOAT:
-            stack.push(new PFloat(view.getFloat64(take(8), false)));
+          case 0x47: // BINFLOAT
+            if (pos + 8 > bound) bound = frames.take(pos, 8, opOffset);
+            stack.push(new PFloat(view.getFloat64(pos, false)));
+            pos += 8;
             break;
-          case OP.NONE:
+          case 0x4e: // NONE
             stack.push(null);
             break;
-          case OP.NEWTRUE:
+          case 0x88: // NEWTRUE
             stack.push(true);
             break;
-          case OP.NEWFALSE:
+          case 0x89: // NEWFALSE
             stack.push(false);
             break;
-          case OP.SHORT_BINUNICODE: {
-            const n = bytes[take(1)]!;
-            const at = take(n);
-            const s = decodeUtf8(bytes, at, at + n);
-            if (s === undefined) badArg('invalid UTF-8');
-            pushText(s!, at);
-            break;
-          }
-          case OP.BINUNICODE: {
-            const n = view.getUint32(take(4), true);
-            const at = takeLength(n);
-            const s = decodeUtf8(bytes, at, at + n);
-            if (s === undefined) badArg('invalid UTF-8');
-            pushText(s!, at);
-            break;
-          }
-          case OP.BINUNICODE8: {
-            const n = view.getBigUint64(take(8), true);
-            const at = takeLength(n);
-            const s = decodeUtf8(bytes, at, at + Number(n));
-            if (s === undefined) badArg('invalid UTF-8');
-            pushText(s!, at);
-            break;
-          }
-          case OP.SHORT_BINSTRING: {
-            const n = bytes[take(1)]!;
-            const at = take(n);
-            pushText(latin1(bytes, at, at + n), at);
-            break;
-          }
-          case OP.BINSTRING: {
-            const n = view.getInt32(take(4), true);
-            if (n < 0) badArg(`negative byte count ${n}`);
-            const at = takeLength(n);
-            pushText(latin1(bytes, at, at + n), at);
-            break;
-          }
-          case OP.STRING: {
+          case 0x8c: { // SHORT_BINUNICODE
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            const n = bytes[pos++]!;
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
             const at = pos;
-            const decoded = parseStringArg(readline());
-            if (decoded === undefined) badArg('argument must be a quoted, correctly escaped string');
-            pushText(latin1(decoded!), at);
+            pos += n;
+            const s = strings.utf8(at, n);
+            if (s === undefined) this.badArg(opOffset, 'invalid UTF-8');
+            if (s!.length >= 16) this.noteString(s!, at);
+            stack.push(s!);
             break;
           }
-          case OP.UNICODE: {
+          case 0x58: // BINUNICODE
+          case 0x8d: { // BINUNICODE8
+            const wide = op === OP.BINUNICODE8;
+            if (pos + (wide ? 8 : 4) > bound) bound = frames.take(pos, wide ? 8 : 4, opOffset);
+            const declared = wide ? view.getBigUint64(pos, true) : view.getUint32(pos, true);
+            pos += wide ? 8 : 4;
+            const n = frames.length(pos, declared, opOffset);
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
             const at = pos;
-            const s = parseRawUnicodeEscape(readline());
-            if (s === undefined) badArg('invalid raw-unicode-escape string');
-            pushText(s!, at);
+            pos += n;
+            const s = strings.utf8(at, n);
+            if (s === undefined) this.badArg(opOffset, 'invalid UTF-8');
+            this.pushText(stack, s!, at);
             break;
           }
-          case OP.SHORT_BINBYTES: {
-            const n = bytes[take(1)]!;
-            pushBytes(take(n), n, false);
+          case 0x55: { // SHORT_BINSTRING
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            const n = bytes[pos++]!;
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            const at = pos;
+            pos += n;
+            this.pushText(stack, strings.latin1(at, n), at);
             break;
           }
-          case OP.BINBYTES: {
-            const n = view.getUint32(take(4), true);
-            pushBytes(takeLength(n), n, false);
+          case 0x54: { // BINSTRING
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            const n = view.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) this.badArg(opOffset, `negative byte count ${n}`);
+            if (n > len - pos) frames.length(pos, n, opOffset);
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            const at = pos;
+            pos += n;
+            this.pushText(stack, strings.latin1(at, n), at);
             break;
           }
-          case OP.BINBYTES8:
-          case OP.BYTEARRAY8: {
-            const n = view.getBigUint64(take(8), true);
-            const at = takeLength(n);
-            pushBytes(at, Number(n), op === OP.BYTEARRAY8);
+          case 0x53: { // STRING
+            const at = pos;
+            const nl = frames.line(pos, opOffset);
+            pos = nl + 1;
+            bound = frames.bound;
+            const decoded = parseStringArg(bytes.subarray(at, nl));
+            if (decoded === undefined) this.badArg(opOffset, 'argument must be a quoted, correctly escaped string');
+            this.pushText(stack, latin1(decoded!), at);
             break;
           }
-          case OP.INT: {
-            const parsed = parseIntArg(readline());
-            if (parsed === undefined) badArg('not an integer');
-            stack.push(parsed!.bool ?? intValue(parsed!.value));
+          case 0x56: { // UNICODE
+            const at = pos;
+            const nl = frames.line(pos, opOffset);
+            pos = nl + 1;
+            bound = frames.bound;
+            const s = parseRawUnicodeEscape(bytes.subarray(at, nl));
+            if (s === undefined) this.badArg(opOffset, 'invalid raw-unicode-escape string');
+            this.pushText(stack, s!, at);
             break;
           }
-          case OP.LONG: {
-            const parsed = parseLongArg(readline());
-            if (parsed === undefined) badArg('not an integer');
-            stack.push(intValue(parsed!));
+          case 0x43: { // SHORT_BINBYTES
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            const n = bytes[pos++]!;
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            stack.push(this.bytesValue(pos, n, false));
+            pos += n;
             break;
           }
-          case OP.FLOAT: {
-            const parsed = parseFloatArg(readline());
-            if (parsed === undefined) badArg('not a float');
-            stack.push(new PFloat(parsed!));
+          case 0x42: { // BINBYTES
+            if (pos + 4 > bound) bound = frames.take(pos, 4, opOffset);
+            const n = view.getUint32(pos, true);
+            pos += 4;
+            if (n > len - pos) frames.length(pos, n, opOffset);
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            stack.push(this.bytesValue(pos, n, false));
+            pos += n;
             break;
           }
-          case OP.EMPTY_TUPLE:
+          case 0x8e: // BINBYTES8
+          case 0x96: { // BYTEARRAY8
+            if (pos + 8 > bound) bound = frames.take(pos, 8, opOffset);
+            const declared = view.getBigUint64(pos, true);
+            pos += 8;
+            const n = frames.length(pos, declared, opOffset);
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            stack.push(this.bytesValue(pos, n, op === OP.BYTEARRAY8));
+            pos += n;
+            break;
+          }
+          case 0x49: // INT
+          case 0x4c: // LONG
+          case 0x46: { // FLOAT
+            const nl = frames.line(pos, opOffset);
+            const line = bytes.subarray(pos, nl);
+            pos = nl + 1;
+            bound = frames.bound;
+            stack.push(this.textNumber(op, line, opOffset));
+            break;
+          }
+          case 0x29: // EMPTY_TUPLE
             stack.push(EMPTY_TUPLE);
             break;
-          case OP.TUPLE1:
-            stack.push(new PTuple([pop()]));
+          case 0x85: // TUPLE1
+            stack.push(new PTuple([stack.length > fence ? stack.pop()! : this.underflow(opOffset)]));
             break;
-          case OP.TUPLE2: {
-            const b = pop();
-            const a = pop();
+          case 0x86: { // TUPLE2
+            const b = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const a = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             stack.push(new PTuple([a, b]));
             break;
           }
-          case OP.TUPLE3: {
-            const c = pop();
-            const b = pop();
-            const a = pop();
+          case 0x87: { // TUPLE3
+            const c = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const b = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const a = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             stack.push(new PTuple([a, b, c]));
             break;
           }
-          case OP.TUPLE:
-            stack.push(new PTuple(popMark()));
+          case 0x74: { // TUPLE
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            stack.push(new PTuple(items));
             break;
-          case OP.EMPTY_LIST:
+          }
+          case 0x5d: // EMPTY_LIST
             stack.push(new PList([]));
             break;
-          case OP.LIST:
-            stack.push(new PList(popMark()));
+          case 0x6c: { // LIST
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            stack.push(new PList(items));
             break;
-          case OP.EMPTY_DICT:
+          }
+          case 0x7d: // EMPTY_DICT
             stack.push(new PDict());
             break;
-          case OP.DICT: {
-            const items = popMark();
-            if (items.length % 2 !== 0) badArg(`odd number of items (${items.length})`);
+          case 0x64: { // DICT
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            if (items.length % 2 !== 0) this.badArg(opOffset, `odd number of items (${items.length})`);
             const dict = new PDict();
             for (let i = 0; i < items.length; i += 2) dict.entries.push([items[i]!, items[i + 1]!]);
             stack.push(dict);
             break;
           }
-          case OP.EMPTY_SET:
+          case 0x8f: // EMPTY_SET
             stack.push(new PSet([], false));
             break;
-          case OP.FROZENSET:
-            stack.push(new PSet(popMark(), true));
-            break;
-          case OP.APPEND: {
-            const value = pop();
-            append('APPEND', [value]);
+          case 0x91: { // FROZENSET
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            stack.push(new PSet(items, true));
             break;
           }
-          case OP.APPENDS:
-            append('APPENDS', popMark());
-            break;
-          case OP.SETITEM: {
-            const value = pop();
-            const key = pop();
-            setItems('SETITEM', [key, value]);
+          case 0x61: { // APPEND
+            const value = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
+            if (target instanceof PList) target.items.push(value);
+            else hooks.mutate('APPEND', target, [value], opOffset);
             break;
           }
-          case OP.SETITEMS:
-            setItems('SETITEMS', popMark());
+          case 0x65: { // APPENDS
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            if (items.length === 0) break; // CPython returns before looking at the target
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
+            if (target instanceof PList) for (let i = 0; i < items.length; i++) target.items.push(items[i]!);
+            else hooks.mutate('APPENDS', target, items, opOffset);
             break;
-          case OP.ADDITEMS: {
-            const items = popMark();
+          }
+          case 0x73: { // SETITEM
+            const value = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const key = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
+            if (target instanceof PDict) target.entries.push([key, value]);
+            else hooks.mutate('SETITEM', target, [key, value], opOffset);
+            break;
+          }
+          case 0x75: { // SETITEMS
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
             if (items.length === 0) break;
-            const target = top();
+            if (items.length % 2 !== 0) this.badArg(opOffset, `odd number of items (${items.length})`);
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
+            if (target instanceof PDict) for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+            else hooks.mutate('SETITEMS', target, items, opOffset);
+            break;
+          }
+          case 0x90: { // ADDITEMS
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            if (items.length === 0) break;
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
             if (target instanceof PSet && !target.frozen) for (const item of items) target.items.push(item);
             else hooks.mutate('ADDITEMS', target, items, opOffset);
             break;
           }
-          case OP.POP:
+          case 0x30: // POP
             if (marks.length > 0 && marks[marks.length - 1] === stack.length) {
               marks.pop();
-              fence = marks.length > 0 ? marks[marks.length - 1]! : 0;
+              fence = lastMark(marks);
+            } else if (stack.length > fence) {
+              stack.pop();
             } else {
-              pop();
+              this.underflow(opOffset);
             }
             break;
-          case OP.POP_MARK:
-            popMark();
+          case 0x31: // POP_MARK
+            this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
             break;
-          case OP.DUP:
-            stack.push(top());
+          case 0x32: // DUP
+            stack.push(stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset));
             break;
-          case OP.GLOBAL: {
-            const moduleLine = readline();
-            const nameLine = readline();
-            const module = decodeUtf8(moduleLine, 0, moduleLine.length) ?? badArg("module name is not UTF-8");
-            const name = decodeUtf8(nameLine, 0, nameLine.length) ?? badArg("global name is not UTF-8");
+          case 0x63: { // GLOBAL
+            const moduleAt = pos;
+            const moduleEnd = frames.line(pos, opOffset);
+            pos = moduleEnd + 1;
+            const nameEnd = frames.line(pos, opOffset);
+            const nameAt = pos;
+            pos = nameEnd + 1;
+            bound = frames.bound;
+            const module = strings.utf8(moduleAt, moduleEnd - moduleAt) ?? this.badArg(opOffset, 'module name is not UTF-8');
+            const name = strings.utf8(nameAt, nameEnd - nameAt) ?? this.badArg(opOffset, 'global name is not UTF-8');
             stack.push(hooks.global(module, name, 'GLOBAL', opOffset));
             break;
           }
-          case OP.STACK_GLOBAL: {
-            const name = pop();
-            const module = pop();
+          case 0x93: { // STACK_GLOBAL
+            const name = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const module = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             stack.push(hooks.stackGlobal(module, name, opOffset));
             break;
           }
-          case OP.INST: {
-            const moduleLine = readline();
-            const nameLine = readline();
-            const ascii = (line: Uint8Array): string => (line.every((b) => b < 0x80) ? latin1(line) : badArg('INST names must be ASCII'));
-            const cls = hooks.global(ascii(moduleLine), ascii(nameLine), 'INST', opOffset);
-            const args = popMark();
+          case 0x69: { // INST
+            const moduleAt = pos;
+            const moduleEnd = frames.line(pos, opOffset);
+            pos = moduleEnd + 1;
+            const nameEnd = frames.line(pos, opOffset);
+            const nameAt = pos;
+            pos = nameEnd + 1;
+            bound = frames.bound;
+            const cls = hooks.global(this.ascii(moduleAt, moduleEnd, opOffset, 'INST names must be ASCII'), this.ascii(nameAt, nameEnd, opOffset, 'INST names must be ASCII'), 'INST', opOffset);
+            const args = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
             const call = new PCall(cls, new PTuple(args), 'INST', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
           }
-          case OP.OBJ: {
-            const items = popMark();
-            if (items.length === 0) underflow();
+          case 0x6f: { // OBJ
+            const items = this.popMark(stack, marks, opOffset);
+            fence = lastMark(marks);
+            if (items.length === 0) this.underflow(opOffset);
             const call = new PCall(items[0]!, new PTuple(items.slice(1)), 'OBJ', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
           }
-          case OP.REDUCE: {
-            const args = pop();
-            const callable = top();
+          case 0x52: { // REDUCE
+            const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const callable = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
             const call = new PCall(callable, args, 'REDUCE', opOffset);
             hooks.call(call);
             stack[stack.length - 1] = call;
             break;
           }
-          case OP.NEWOBJ: {
-            const args = pop();
-            const cls = pop();
+          case 0x81: { // NEWOBJ
+            const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const cls = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const call = new PCall(cls, args, 'NEWOBJ', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
           }
-          case OP.NEWOBJ_EX: {
-            const kwargs = pop();
-            const args = pop();
-            const cls = pop();
+          case 0x92: { // NEWOBJ_EX
+            const kwargs = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const cls = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const call = new PCall(cls, args, 'NEWOBJ_EX', opOffset, kwargs);
             hooks.call(call);
             stack.push(call);
             break;
           }
-          case OP.BUILD: {
-            const state = pop();
-            const target = top();
+          case 0x62: { // BUILD
+            const state = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
+            const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
             if (target instanceof PCall) target.state = state;
-            const action = hooks.build(target, state, opOffset, frameEnd >= 0 && pos < frameEnd);
+            const action = hooks.build(target, state, opOffset, frames.frameEnd >= 0 && pos < frames.frameEnd);
             if (action) {
-              if ('stop' in action) halt('PICKLE_JOBLIB_ARRAY', `joblib array data after BUILD at offset ${opOffset} cannot be located; the rest of the stream is not analysed`);
-              else if ('arrayBytes' in action) {
-                // joblib reads these from the file object directly, outside any pickle frame.
-                let need = action.arrayBytes;
-                if (action.alignmentByte) {
-                  if (pos >= len) halt('PICKLE_TRUNCATED', `joblib array after BUILD at offset ${opOffset} has no alignment byte`);
-                  need += 1 + bytes[pos]!;
-                }
-                if (need > len - pos) {
-                  halt('PICKLE_TRUNCATED', `joblib array after BUILD at offset ${opOffset} needs ${need} bytes; only ${len - pos} remain`);
-                }
-                pos += need;
-              } else {
-                if (inlineDepth >= this.limits.maxInlineDepth) halt('PICKLE_LIMIT_EXCEEDED', `joblib inline pickles nested deeper than ${this.limits.maxInlineDepth}`, { limit: 'inline depth' });
-                const inner = this.run(pos, inlineDepth + 1);
-                if (!inner.ok) halt(inner.stoppedBy ?? 'PICKLE_TRUNCATED', `inline pickle of the joblib object array after BUILD at offset ${opOffset} is broken`);
-                hooks.inlinePickle?.(pos, inner.end, inner.ops);
-                pos = inner.end;
-                if (target instanceof PCall) target.note = 'joblib object array';
-              }
+              pos = this.afterBuild(action, target, pos, opOffset, inlineDepth);
             }
             break;
           }
-          case OP.PERSID: {
-            const line = readline();
-            if (!line.every((b) => b < 0x80)) badArg('persistent id must be ASCII');
-            const pid = latin1(line);
+          case 0x50: { // PERSID
+            const nl = frames.line(pos, opOffset);
+            const pid = this.ascii(pos, nl, opOffset, 'persistent id must be ASCII');
+            pos = nl + 1;
+            bound = frames.bound;
             hooks.persistentId(pid, opOffset);
             stack.push(new PPersistent(pid, opOffset));
             break;
           }
-          case OP.BINPERSID: {
-            const pid = pop();
+          case 0x51: { // BINPERSID
+            const pid = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             hooks.persistentId(pid, opOffset);
             stack.push(new PPersistent(pid, opOffset));
             break;
           }
-          case OP.EXT1:
-          case OP.EXT2:
-          case OP.EXT4: {
-            const code =
-              op === OP.EXT1 ? bytes[take(1)]! : op === OP.EXT2 ? view.getUint16(take(2), true) : view.getInt32(take(4), true);
-            if (code <= 0) badArg(`extension code ${code} must be positive`);
-            stack.push(hooks.ext(code, op === OP.EXT1 ? 'EXT1' : op === OP.EXT2 ? 'EXT2' : 'EXT4', opOffset));
+          case 0x82: // EXT1
+          case 0x83: // EXT2
+          case 0x84: { // EXT4
+            const n = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
+            if (pos + n > bound) bound = frames.take(pos, n, opOffset);
+            const code = n === 1 ? bytes[pos]! : n === 2 ? view.getUint16(pos, true) : view.getInt32(pos, true);
+            pos += n;
+            if (code <= 0) this.badArg(opOffset, `extension code ${code} must be positive`);
+            stack.push(hooks.ext(code, n === 1 ? 'EXT1' : n === 2 ? 'EXT2' : 'EXT4', opOffset));
             break;
           }
-          case OP.NEXT_BUFFER:
+          case 0x97: // NEXT_BUFFER
             hooks.issue('PICKLE_OUT_OF_BAND_BUFFER', `NEXT_BUFFER at offset ${opOffset} takes an out-of-band buffer the file does not contain`, { offset: opOffset });
             stack.push(new PUnknown('out-of-band buffer'));
             break;
-          case OP.READONLY_BUFFER:
-            top();
+          case 0x98: // READONLY_BUFFER
+            if (stack.length <= fence) this.underflow(opOffset);
             break;
-          case OP.FRAME: {
-            const n = view.getBigUint64(take(8), true);
-            if (frameEnd >= 0 && pos < frameEnd) {
-              hooks.issue('PICKLE_FRAME_ERROR', `FRAME at offset ${opOffset} starts before the current frame ends (offset ${frameEnd})`, { offset: opOffset, frameEnd });
+          case 0x95: { // FRAME
+            if (pos + 8 > bound) bound = frames.take(pos, 8, opOffset);
+            const n = view.getBigUint64(pos, true);
+            pos += 8;
+            if (frames.frameEnd >= 0 && pos < frames.frameEnd) {
+              hooks.issue('PICKLE_FRAME_ERROR', `FRAME at offset ${opOffset} starts before the current frame ends (offset ${frames.frameEnd})`, { offset: opOffset, frameEnd: frames.frameEnd });
             }
-            if (n > BigInt(len - pos)) halt('PICKLE_FRAME_ERROR', `FRAME at offset ${opOffset} declares ${n} bytes; only ${len - pos} remain`);
-            frameEnd = pos + Number(n);
+            if (n > BigInt(len - pos)) halt('PICKLE_FRAME_ERROR', `FRAME at offset ${opOffset} declares ${n} bytes; only ${len - pos} remain`, opOffset);
+            frames.setFrameEnd(pos + Number(n));
+            bound = frames.bound;
             break;
           }
-          case OP.PROTO: {
-            const version = bytes[take(1)]!;
-            if (version > HIGHEST_PROTOCOL) halt('PICKLE_BAD_PROTOCOL', `unsupported pickle protocol ${version}`, { protocol: version });
+          case 0x80: { // PROTO
+            if (pos + 1 > bound) bound = frames.take(pos, 1, opOffset);
+            const version = bytes[pos++]!;
+            if (version > HIGHEST_PROTOCOL) halt('PICKLE_BAD_PROTOCOL', `unsupported pickle protocol ${version}`, opOffset, { protocol: version });
             if (ops > 1) hooks.issue('PICKLE_MISPLACED_PROTO', `PROTO ${version} at offset ${opOffset} is not the first opcode`, { offset: opOffset, protocol: version });
             protocol = version;
             break;
           }
-          case OP.STOP: {
-            const result = pop();
+          case 0x2e: { // STOP
+            const result = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             if (stack.length > 0 || marks.length > 0) {
               hooks.issue('PICKLE_STACK_NOT_EMPTY', `${stack.length} value(s) and ${marks.length} MARK(s) left on the stack at STOP (offset ${opOffset}): ${stack.slice(0, 3).map(describeValue).join(', ')}`, {
                 offset: opOffset,
@@ -633,7 +572,7 @@ export class PickleMachine {
             return { ok: true, start, end: pos, result, protocol, ops, memo, stoppedBy: undefined };
           }
           default:
-            halt('PICKLE_UNKNOWN_OPCODE', `byte 0x${op.toString(16).padStart(2, '0')} at offset ${opOffset} is not a pickle opcode`, { byte: op });
+            halt('PICKLE_UNKNOWN_OPCODE', `byte 0x${op.toString(16).padStart(2, '0')} at offset ${opOffset} is not a pickle opcode`, opOffset, { byte: op });
         }
       }
     } catch (error) {
@@ -641,5 +580,102 @@ export class PickleMachine {
       hooks.issue(error.code, error.message, error.evidence);
       return { ok: false, start, end: opOffset, result: undefined, protocol, ops, memo, stoppedBy: error.code };
     }
+  }
+
+  /** Follows a BUILD action (joblib inline data); returns the position after it. */
+  private afterBuild(action: BuildAction, target: Value, pos: number, opOffset: number, inlineDepth: number): number {
+    const bytes = this.bytes;
+    const len = bytes.length;
+    if ('stop' in action) halt('PICKLE_JOBLIB_ARRAY', `joblib array data after BUILD at offset ${opOffset} cannot be located; the rest of the stream is not analysed`, opOffset);
+    if ('arrayBytes' in action) {
+      // joblib reads these from the file object directly, outside any pickle frame.
+      let need = action.arrayBytes;
+      if (action.alignmentByte) {
+        if (pos >= len) halt('PICKLE_TRUNCATED', `joblib array after BUILD at offset ${opOffset} has no alignment byte`, opOffset);
+        need += 1 + bytes[pos]!;
+      }
+      if (need > len - pos) halt('PICKLE_TRUNCATED', `joblib array after BUILD at offset ${opOffset} needs ${need} bytes; only ${len - pos} remain`, opOffset);
+      return pos + need;
+    }
+    const maxInlineDepth = this.limits.maxInlineDepth;
+    if (inlineDepth >= maxInlineDepth) halt('PICKLE_LIMIT_EXCEEDED', `joblib inline pickles nested deeper than ${maxInlineDepth}`, opOffset, { limit: 'inline depth' });
+    const inner = this.run(pos, inlineDepth + 1);
+    if (!inner.ok) halt(inner.stoppedBy ?? 'PICKLE_TRUNCATED', `inline pickle of the joblib object array after BUILD at offset ${opOffset} is broken`, opOffset);
+    this.hooks.inlinePickle?.(pos, inner.end, inner.ops);
+    if (target instanceof PCall) target.note = 'joblib object array';
+    return inner.end;
+  }
+
+  private popMark(stack: Value[], marks: number[], opOffset: number): Value[] {
+    if (marks.length === 0) halt('PICKLE_MARK_ERROR', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} needs a MARK; there is none`, opOffset);
+    return stack.splice(marks.pop()!);
+  }
+
+  private underflow(opOffset: number): never {
+    return halt('PICKLE_STACK_UNDERFLOW', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} needs a stack item above the last MARK; there is none`, opOffset);
+  }
+
+  private badArg(opOffset: number, what: string): never {
+    return halt('PICKLE_BAD_ARGUMENT', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset}: ${what}`, opOffset);
+  }
+
+  private memoKey(value: bigint | undefined, opOffset: number): number {
+    if (value === undefined) return this.badArg(opOffset, 'memo key is not an integer');
+    if (value < 0n) return this.badArg(opOffset, `negative memo key ${value}`);
+    if (value > 0xffffffffn) return this.badArg(opOffset, `memo key ${value} is too large`);
+    return Number(value);
+  }
+
+  private memoGet(memo: Memo, key: number, opOffset: number): Value {
+    const value = memo.get(key);
+    if (value !== undefined) return value;
+    const earlier = this.previousMemo?.get(key);
+    this.hooks.issue('PICKLE_MEMO_MISSING', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} reads memo key ${key}, which this pickle never stored${earlier !== undefined ? ' (a loader that keeps its memo across pickles would use the previous pickle\'s value)' : ''}`, {
+      offset: opOffset,
+      key,
+    });
+    return earlier ?? new PUnknown(`missing memo key ${key}`);
+  }
+
+  private memoPut(memo: Memo, key: number, value: Value, maxMemo: number, opOffset: number): void {
+    memo.set(key, value);
+    if (memo.size > maxMemo) halt('PICKLE_LIMIT_EXCEEDED', `memo holds more than ${maxMemo} entries`, opOffset, { limit: 'memo' });
+  }
+
+  /** INT/LONG/FLOAT text arguments. */
+  private textNumber(op: number, line: Uint8Array, opOffset: number): Value {
+    if (op === OP.FLOAT) {
+      const parsed = parseFloatArg(line);
+      return parsed === undefined ? this.badArg(opOffset, 'not a float') : new PFloat(parsed);
+    }
+    if (op === OP.LONG) {
+      const parsed = parseLongArg(line);
+      return parsed === undefined ? this.badArg(opOffset, 'not an integer') : intValue(parsed);
+    }
+    const parsed = parseIntArg(line);
+    return parsed === undefined ? this.badArg(opOffset, 'not an integer') : (parsed.bool ?? intValue(parsed.value));
+  }
+
+  /** bytes[at, end) as text, refusing non-ASCII (INST names, PERSID). */
+  private ascii(at: number, end: number, opOffset: number, what: string): string {
+    const bytes = this.bytes;
+    for (let i = at; i < end; i++) if (bytes[i]! >= 0x80) return this.badArg(opOffset, what);
+    return this.strings.latin1(at, end - at);
+  }
+
+  private bytesValue(at: number, n: number, mutable: boolean): PBytes {
+    const value = new PBytes(this.bytes.subarray(at, at + n), at, mutable);
+    if (n >= 8 && this.bytes[at] === 0x80) this.hooks.literal(value, at);
+    return value;
+  }
+
+  private pushText(stack: Value[], s: string, at: number): void {
+    if (s.length >= 16) this.noteString(s, at);
+    stack.push(s);
+  }
+
+  private noteString(s: string, at: number): void {
+    const c = s.charCodeAt(0);
+    if (c === 0x67 || c === 0x38 || c === 0x80) this.hooks.literal(s, at); // 'g' (base64 of \x80), '8' (hex), raw
   }
 }

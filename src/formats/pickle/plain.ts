@@ -11,54 +11,76 @@ export interface PlainLimits {
 export const DEFAULT_PLAIN_LIMITS: PlainLimits = { maxNodes: 50_000, maxDepth: 48, maxString: 65_536 };
 
 const TRUNCATED: PlainValue = { unknown: 'truncated' };
+const TRUNCATED_PAIR: [PlainValue, PlainValue] = [TRUNCATED, TRUNCATED];
 
-/** Converts a symbolic value to JSON-safe plain data, bounded in size and depth (cycles become markers). */
-export function toPlain(value: Value, limits: PlainLimits = DEFAULT_PLAIN_LIMITS): PlainValue {
-  let budget = limits.maxNodes;
-  const path = new Set<object>();
+type PlainCall = { call: string; args?: PlainValue; state?: PlainValue; items?: PlainValue[]; dict?: Array<[PlainValue, PlainValue]> };
 
-  const convert = (v: Value, depth: number): PlainValue => {
-    if (budget-- <= 0) return TRUNCATED;
+/**
+ * One bounded conversion. Once the node budget is spent every remaining node is TRUNCATED, so the
+ * rest of a container is filled without visiting it: the cost is O(maxNodes + output length).
+ */
+class Plainer {
+  private budget: number;
+  /** Containers on the current path (cycle detection); at most maxDepth long. */
+  private readonly path: object[] = [];
+
+  constructor(private readonly limits: PlainLimits) {
+    this.budget = limits.maxNodes;
+  }
+
+  convert(v: Value, depth: number): PlainValue {
+    if (this.budget-- <= 0) return TRUNCATED;
     if (v === null || typeof v === 'boolean') return v;
     if (typeof v === 'number') return v;
     if (typeof v === 'bigint') return { bigint: v.toString() };
-    if (typeof v === 'string') return v.length > limits.maxString ? `${v.slice(0, limits.maxString)}...` : v;
+    if (typeof v === 'string') return v.length > this.limits.maxString ? `${v.slice(0, this.limits.maxString)}...` : v;
     if (v instanceof PFloat) return Number.isFinite(v.value) ? v.value : { unknown: `float ${v.value}` };
     if (v instanceof PBytes) return { bytes: v.data.length };
     if (v instanceof PGlobal) return { global: v.full };
     if (v instanceof PUnknown) return { unknown: v.reason };
-    if (depth >= limits.maxDepth) return TRUNCATED;
-    if (path.has(v)) return { unknown: 'cycle' };
-    path.add(v);
+    if (depth >= this.limits.maxDepth) return TRUNCATED;
+    const path = this.path;
+    if (path.includes(v)) return { unknown: 'cycle' };
+    path.push(v);
     try {
-      if (v instanceof PTuple || v instanceof PList || v instanceof PSet) return v.items.map((item) => convert(item, depth + 1));
-      if (v instanceof PDict) return { dict: v.entries.map(([k, x]) => [convert(k, depth + 1), convert(x, depth + 1)] as [PlainValue, PlainValue]) };
-      if (v instanceof PPersistent) return { call: 'persistent_load', args: convert(v.pid, depth + 1) };
-      const call: { call: string; args?: PlainValue; state?: PlainValue; items?: PlainValue[]; dict?: Array<[PlainValue, PlainValue]> } = { call: describeCallable(v.callable) };
-      call.args = convert(v.args, depth + 1);
-      if (v.state !== undefined) call.state = convert(v.state, depth + 1);
-      if (v.items !== undefined) call.items = v.items.map((item) => convert(item, depth + 1));
-      if (v.entries !== undefined) call.dict = v.entries.map(([k, x]) => [convert(k, depth + 1), convert(x, depth + 1)] as [PlainValue, PlainValue]);
+      if (v instanceof PTuple || v instanceof PList || v instanceof PSet) return this.items(v.items, depth + 1);
+      if (v instanceof PDict) return { dict: this.entries(v.entries, depth + 1) };
+      if (v instanceof PPersistent) return { call: 'persistent_load', args: this.convert(v.pid, depth + 1) };
+      const call: PlainCall = { call: describeCallable(v.callable) };
+      call.args = this.convert(v.args, depth + 1);
+      if (v.state !== undefined) call.state = this.convert(v.state, depth + 1);
+      if (v.items !== undefined) call.items = this.items(v.items, depth + 1);
+      if (v.entries !== undefined) call.dict = this.entries(v.entries, depth + 1);
       return call;
     } finally {
-      path.delete(v);
+      path.pop();
     }
-  };
-  return convert(value, 0);
-}
+  }
 
-function children(v: Value): Value[] {
-  if (v instanceof PTuple || v instanceof PList || v instanceof PSet) return v.items;
-  if (v instanceof PDict) return v.entries.flat();
-  if (v instanceof PCall) {
-    const out = [v.callable, v.args];
-    if (v.state !== undefined) out.push(v.state);
-    if (v.items) out.push(...v.items);
-    if (v.entries) for (const [k, x] of v.entries) out.push(k, x);
+  private items(items: readonly Value[], depth: number): PlainValue[] {
+    const out = new Array<PlainValue>(items.length);
+    let i = 0;
+    for (; i < items.length && this.budget > 0; i++) out[i] = this.convert(items[i]!, depth);
+    if (i < items.length) out.fill(TRUNCATED, i);
     return out;
   }
-  if (v instanceof PPersistent) return [v.pid];
-  return [];
+
+  private entries(entries: ReadonlyArray<[Value, Value]>, depth: number): Array<[PlainValue, PlainValue]> {
+    const out = new Array<[PlainValue, PlainValue]>(entries.length);
+    let i = 0;
+    for (; i < entries.length && this.budget > 0; i++) {
+      const [k, x] = entries[i]!;
+      const key = this.convert(k, depth);
+      out[i] = [key, this.convert(x, depth)];
+    }
+    if (i < entries.length) out.fill(TRUNCATED_PAIR, i);
+    return out;
+  }
+}
+
+/** Converts a symbolic value to JSON-safe plain data, bounded in size and depth (cycles become markers). */
+export function toPlain(value: Value, limits: PlainLimits = DEFAULT_PLAIN_LIMITS): PlainValue {
+  return new Plainer(limits).convert(value, 0);
 }
 
 /**
@@ -67,30 +89,69 @@ function children(v: Value): Value[] {
  * graph has more than `maxVisits` distinct objects (not measured).
  */
 export function expandedSize(value: Value, cap: number, maxVisits = 200_000): number | undefined {
-  const sizes = new Map<object, number>();
-  const inProgress = new Set<object>();
-  let visits = 0;
-  const size = (v: Value): number | undefined => {
-    if (v === null || typeof v !== 'object') return 1;
-    const known = sizes.get(v);
-    if (known !== undefined) return known;
-    if (inProgress.has(v)) return 1;
-    if (++visits > maxVisits) return undefined;
-    inProgress.add(v);
-    let total = 1;
-    for (const child of children(v)) {
-      const s = size(child);
-      if (s === undefined) return undefined;
-      total = Math.min(cap, total + s);
-    }
-    inProgress.delete(v);
-    sizes.set(v, total);
-    return total;
-  };
   try {
-    return size(value);
+    return new Sizer(cap, maxVisits).size(value);
   } catch (error) {
     if (error instanceof RangeError) return undefined; // call stack exhausted on a pathologically deep graph
     throw error;
+  }
+}
+
+const IN_PROGRESS = -1;
+
+class Sizer {
+  /** Tree size of each object measured so far; IN_PROGRESS while its children are (cycles count 1). */
+  private readonly sizes = new Map<object, number>();
+  private visits = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly maxVisits: number,
+  ) {}
+
+  /** One stack frame per graph level, like a plain recursive walk; children in the order callable, args, state, items, entries. */
+  size(v: Value): number | undefined {
+    if (v === null || typeof v !== 'object') return 1;
+    const known = this.sizes.get(v);
+    if (known !== undefined) return known === IN_PROGRESS ? 1 : known;
+    if (++this.visits > this.maxVisits) return undefined;
+    this.sizes.set(v, IN_PROGRESS);
+    const cap = this.cap;
+    let total = 1;
+    let items: readonly Value[] | undefined;
+    let entries: ReadonlyArray<[Value, Value]> | undefined;
+    if (v instanceof PTuple || v instanceof PList || v instanceof PSet) items = v.items;
+    else if (v instanceof PDict) entries = v.entries;
+    else if (v instanceof PPersistent) items = [v.pid];
+    else if (v instanceof PCall) {
+      const head = v.state !== undefined ? [v.callable, v.args, v.state] : [v.callable, v.args];
+      for (let i = 0; i < head.length; i++) {
+        const s = this.size(head[i]!);
+        if (s === undefined) return undefined;
+        total = Math.min(cap, total + s);
+      }
+      items = v.items;
+      entries = v.entries;
+    }
+    if (items !== undefined) {
+      for (let i = 0; i < items.length; i++) {
+        const s = this.size(items[i]!);
+        if (s === undefined) return undefined;
+        total = Math.min(cap, total + s);
+      }
+    }
+    if (entries !== undefined) {
+      for (let i = 0; i < entries.length; i++) {
+        const [k, x] = entries[i]!;
+        const sk = this.size(k);
+        if (sk === undefined) return undefined;
+        total = Math.min(cap, total + sk);
+        const sx = this.size(x);
+        if (sx === undefined) return undefined;
+        total = Math.min(cap, total + sx);
+      }
+    }
+    this.sizes.set(v, total);
+    return total;
   }
 }

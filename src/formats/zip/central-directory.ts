@@ -40,16 +40,18 @@ export interface CentralEntry {
   versionMadeBy: number;
 }
 
-/** Finds the last EOCD record whose comment length fits the file, then follows a zip64 locator if any. */
+/**
+ * Finds the end record the way miniz (torch) and Python's zipfile do: the last signature with room for
+ * the 22-byte record after it, whatever its comment length says. A comment length that runs past the
+ * end of the file is reported, never used to skip to an earlier record (which neither loader reads).
+ */
 export async function readEndRecord(source: ByteSource, report: Report): Promise<EndRecord | undefined> {
   const tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT);
   const tailStart = source.size - tailLength;
   const tail = await source.read(tailStart, tailLength);
   let at = -1;
   for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (u32(tail, i) !== EOCD_SIG) continue;
-    const commentLength = u16(tail, i + 20) ?? 0;
-    if (i + EOCD_SIZE + commentLength <= tail.length) {
+    if (u32(tail, i) === EOCD_SIG) {
       at = i;
       break;
     }
@@ -64,7 +66,15 @@ export async function readEndRecord(source: ByteSource, report: Report): Promise
   let entryCount = u16(tail, at + 10) ?? 0;
   let cdSize = u32(tail, at + 12) ?? 0;
   let cdOffset = u32(tail, at + 16) ?? 0;
-  const commentLength = u16(tail, at + 20) ?? 0;
+  const declaredComment = u16(tail, at + 20) ?? 0;
+  const commentLength = Math.min(declaredComment, tail.length - at - EOCD_SIZE);
+  if (commentLength < declaredComment) {
+    report('ZIP_END_RECORD_COMMENT_OVERRUN', `end record at ${tailStart + at} declares a ${declaredComment}-byte comment but only ${commentLength} bytes follow it`, {
+      offset: tailStart + at,
+      declared: declaredComment,
+      available: commentLength,
+    });
+  }
   const comment = tail.subarray(at + EOCD_SIZE, at + EOCD_SIZE + commentLength);
   const eocdOffset = tailStart + at;
   let zip64 = false;
@@ -105,6 +115,15 @@ export async function readEndRecord(source: ByteSource, report: Report): Promise
       `central directory [${cdOffset}, ${cdOffset + cdSize}) runs past the end record at ${cdLimit}`,
       { cdOffset, cdSize, cdLimit },
     );
+  }
+  if (cdOffset + cdSize < cdLimit) {
+    // Python's zipfile reads the directory that ends right at the end record and shifts every entry
+    // offset by the difference ("concat"), so the bytes in the gap are the archive it sees.
+    report('ZIP_CENTRAL_DIRECTORY_GAP', `${cdLimit - cdOffset - cdSize} bytes lie between the central directory [${cdOffset}, ${cdOffset + cdSize}) and the end record at ${cdLimit}`, {
+      cdOffset,
+      cdSize,
+      cdLimit,
+    });
   }
   return { eocdOffset, entryCount, cdOffset, cdSize, comment, zip64, end: eocdOffset + EOCD_SIZE + commentLength, cdLimit };
 }

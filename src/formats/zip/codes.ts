@@ -3,6 +3,14 @@ import type { CodeTable } from '../../core/finding.js';
 export const ZIP_CODES = {
   ZIP_NO_END_RECORD: { severity: 'high', title: 'No end-of-central-directory record: not a readable zip', incomplete: true },
   ZIP_BAD_END_RECORD: { severity: 'high', title: 'End-of-central-directory (or zip64) record is inconsistent', incomplete: true },
+  ZIP_END_RECORD_COMMENT_OVERRUN: {
+    severity: 'high',
+    title: 'The last end-of-central-directory record declares a comment longer than the bytes after it (a planted record)',
+  },
+  ZIP_CENTRAL_DIRECTORY_GAP: {
+    severity: 'high',
+    title: 'Bytes between the central directory and the end record: Python zipfile shifts every offset and reads another archive',
+  },
   ZIP_MULTI_DISK: { severity: 'high', title: 'Multi-disk (spanned) zip archive', incomplete: true },
   ZIP_CENTRAL_DIRECTORY_CORRUPT: { severity: 'high', title: 'Central directory is truncated or corrupt', incomplete: true },
   ZIP_ENTRY_COUNT_MISMATCH: { severity: 'high', title: 'Entry count in the end record differs from the central directory', incomplete: true },
