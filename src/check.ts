@@ -5,12 +5,14 @@ import { toolVersion } from './core/package-root.js';
 import type { Report } from './core/report.js';
 import { SEVERITIES } from './core/severity.js';
 import { codeInfo } from './codes.js';
+import { FETCH_CODES } from './fetch/codes.js';
 import type { ScanLimits } from './formats/types.js';
 import { evaluate } from './policy/evaluate.js';
 import { loadPolicy } from './policy/load.js';
 import type { LoadedPolicy } from './policy/types.js';
 import { scanTarget } from './scan/scan-target.js';
 import { resolveTarget } from './scan/walk.js';
+import { resolveCheckTarget, type HubOptions } from './target.js';
 import { LOCKFILE_CODES } from './verify/codes.js';
 import { LOCKFILE_NAME, readLockfile, resolveLockfilePath, verifyAgainstLockfile } from './verify/lockfile.js';
 
@@ -23,6 +25,8 @@ export interface CheckOptions {
   lockfilePath?: string;
   limits?: Partial<ScanLimits>;
   concurrency?: number;
+  /** How to fetch a hub target (org/name or hf://org/name): revision, endpoint, token, cache. */
+  hub?: HubOptions;
 }
 
 function relativeInside(root: string, path: string): string | undefined {
@@ -39,19 +43,23 @@ export async function check(target: string, options: CheckOptions = {}): Promise
   const started = Date.now();
   const loaded = options.policy ?? (await loadPolicy(options.policyPath));
   const { policy } = loaded;
-  const { root } = await resolveTarget(target);
-  const lockPath = resolveLockfilePath(root, options.lockfilePath ?? policy.lockfile.path);
+  const resolved = await resolveCheckTarget(target, options.hub);
+  const { root } = await resolveTarget(resolved.path);
+  const lockPath = resolveLockfilePath(resolved.lockBase ?? root, options.lockfilePath ?? policy.lockfile.path);
   const lockRel = relativeInside(root, lockPath);
   const exclude = (rel: string) => rel === lockRel || rel === LOCKFILE_NAME;
 
-  const scan = await scanTarget(target, {
+  const scan = await scanTarget(resolved.path, {
     exclude,
+    allowedRoots: resolved.allowedRoots,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(policy.limits.maxFileSize !== null ? { maxFileSize: policy.limits.maxFileSize } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
 
-  const extraFindings: Finding[] = [];
+  const extraFindings: Finding[] = resolved.repaired.map((path) =>
+    makeFinding(FETCH_CODES, 'FETCH_CACHE_TAMPERED', { file: path, location: [] }, `${path}: the cached blob did not match its digest and was downloaded again; find out what changed the cache`),
+  );
   let lockfile: Report['lockfile'];
   const wantLock = policy.lockfile.required || options.lockfilePath !== undefined;
   try {
@@ -70,7 +78,7 @@ export async function check(target: string, options: CheckOptions = {}): Promise
     lockfile = { path: lockRel ?? lockPath, status: 'mismatch' };
   }
 
-  const decision = evaluate({ scan, policy, extraFindings, codeInfo });
+  const decision = evaluate({ scan: { ...scan, target }, policy, source: resolved.source, extraFindings, codeInfo });
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Report['summary']['findings'];
   for (const f of decision.findings) counts[f.severity]++;
   const report: Report = {
@@ -78,6 +86,7 @@ export async function check(target: string, options: CheckOptions = {}): Promise
     tool: { name: 'modelscan', version: toolVersion() },
     verdict: decision.verdict,
     target,
+    source: resolved.source,
     policy: { name: policy.name, source: loaded.source, sha256: loaded.sha256 },
     reasons: decision.reasons,
     summary: {

@@ -12,6 +12,7 @@ import { TAR_CODES } from './formats/tar/codes.js';
 import { TFLITE_CODES } from './formats/tflite/codes.js';
 import { TORCH_CODES } from './formats/torch/codes.js';
 import { ZIP_CODES } from './formats/zip/codes.js';
+import { FETCH_CODES } from './fetch/codes.js';
 import { POLICY_CODES } from './policy/codes.js';
 import { LOCKFILE_CODES } from './verify/codes.js';
 
@@ -31,6 +32,7 @@ export const CODE_TABLES: Record<string, CodeTable> = {
   keras: KERAS_CODES,
   hdf5: HDF5_CODES,
   tflite: TFLITE_CODES,
+  fetch: FETCH_CODES,
   policy: POLICY_CODES,
   lockfile: LOCKFILE_CODES,
 };

@@ -7,6 +7,8 @@ import { toolVersion } from '../core/package-root.js';
 import { loadPolicy } from '../policy/load.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/render.js';
 import { lock } from '../lock.js';
+import { FetchError } from '../fetch/index.js';
+import type { HubOptions } from '../target.js';
 import { EXIT } from './exit-codes.js';
 
 async function emit(text: string, output: string | undefined): Promise<void> {
@@ -27,6 +29,32 @@ function positiveInt(value: string): number {
   return n;
 }
 
+interface CheckFlags {
+  policy?: string;
+  format: ReportFormat;
+  output?: string;
+  lockfile?: string;
+  jobs: number;
+  quiet?: boolean;
+  revision?: string;
+  endpoint?: string;
+  tokenFile?: string;
+  cacheDir?: string;
+  offline?: boolean;
+}
+
+function hubOptions(opts: CheckFlags): HubOptions {
+  return {
+    ...(opts.revision ? { revision: opts.revision } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.offline ? { offline: true } : {}),
+    jobs: opts.jobs,
+    ...(opts.quiet ? { progress: false } : {}),
+  };
+}
+
 function buildProgram(): Command {
   const program = new Command('modelscan')
     .description('Vet a machine-learning model before adoption: APPROVE or DENY with the evidence.')
@@ -37,18 +65,24 @@ function buildProgram(): Command {
   program
     .command('check')
     .description('scan a model file or folder and decide under a policy (exit 0 APPROVE, 1 DENY, 2 could not complete)')
-    .argument('<target>', 'model file or folder')
+    .argument('<target>', 'model file or folder, or a hub repository: org/name or hf://org/name')
     .option('-p, --policy <file>', 'policy YAML (default: the strict built-in policies/default.yaml)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--lockfile <file>', 'verify every file against this modelscan.lock (overrides the policy lockfile.path)')
     .option('-j, --jobs <n>', 'files scanned in parallel', positiveInt, 4)
-    .option('-q, --quiet', 'print nothing on stdout when --output is not given; the exit code tells the verdict')
-    .action(async (target: string, opts: { policy?: string; format: ReportFormat; output?: string; lockfile?: string; jobs: number; quiet?: boolean }) => {
+    .option('-q, --quiet', 'print nothing on stdout when --output is not given, and no progress bar; the exit code tells the verdict')
+    .option('-r, --revision <rev>', 'hub targets: branch, tag, refs/pr/N or commit to fetch (default main); always downloaded by commit')
+    .option('--endpoint <url>', 'hub targets: hub base URL (default: HF_ENDPOINT, else https://huggingface.co)')
+    .option('--token-file <file>', 'hub targets: file holding the access token (default: HF_TOKEN, else the hub client token file)')
+    .option('--cache-dir <dir>', 'hub targets: hub cache folder (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub)')
+    .option('--offline', 'hub targets: use only the cache, no network (also HF_HUB_OFFLINE=1)')
+    .action(async (target: string, opts: CheckFlags) => {
       const report = await check(target, {
         ...(opts.policy ? { policyPath: opts.policy } : {}),
         ...(opts.lockfile ? { lockfilePath: opts.lockfile } : {}),
         concurrency: opts.jobs,
+        hub: hubOptions(opts),
       });
       if (!(opts.quiet && !opts.output)) await emit(renderReport(report, opts.format), opts.output);
       process.exitCode = report.verdict === 'APPROVE' ? EXIT.APPROVE : EXIT.DENY;
@@ -76,6 +110,16 @@ function buildProgram(): Command {
   return program;
 }
 
+/** Defence in depth: whatever an error says, a token from the environment never reaches stderr. */
+function redact(text: string): string {
+  let out = text;
+  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
+    const secret = process.env[name];
+    if (secret && secret.length >= 4) out = out.split(secret).join('<redacted>');
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
   const program = buildProgram();
@@ -88,11 +132,15 @@ export async function main(argv: string[]): Promise<number> {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return EXIT.INCOMPLETE;
     }
-    if (error instanceof ModelscanError) {
-      process.stderr.write(`modelscan: ${error.message}\n`);
+    if (error instanceof FetchError) {
+      process.stderr.write(`modelscan: ${redact(error.message)}\n`);
       return EXIT.INCOMPLETE;
     }
-    process.stderr.write(`modelscan: internal error: ${describeError(error)}\n`);
+    if (error instanceof ModelscanError) {
+      process.stderr.write(`modelscan: ${redact(error.message)}\n`);
+      return EXIT.INCOMPLETE;
+    }
+    process.stderr.write(`modelscan: internal error: ${redact(describeError(error))}\n`);
     return EXIT.INCOMPLETE;
   }
 }

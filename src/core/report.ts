@@ -1,5 +1,6 @@
 import type { Finding } from './finding.js';
 import type { FormatId } from '../formats/types.js';
+import type { TargetSource } from '../target.js';
 
 export type Verdict = 'APPROVE' | 'DENY';
 
@@ -40,6 +41,8 @@ export interface Report {
   tool: { name: 'modelscan'; version: string };
   verdict: Verdict;
   target: string;
+  /** Where the scanned bytes came from: a local path, or a hub repository pinned to a commit. */
+  source: TargetSource;
   policy: { name: string; source: string; sha256: string };
   /** One line per reason the verdict is DENY; empty on APPROVE. */
   reasons: string[];

@@ -2,6 +2,7 @@ import { makeFinding, type CodeInfo, type Finding } from '../core/finding.js';
 import type { ReportFinding, ScanResult, Verdict } from '../core/report.js';
 import { atLeast, severityRank } from '../core/severity.js';
 import type { FormatId } from '../formats/types.js';
+import type { TargetSource } from '../target.js';
 import { POLICY_CODES } from './codes.js';
 import type { Policy } from './types.js';
 
@@ -17,6 +18,8 @@ export interface Decision {
 export interface EvaluateInput {
   scan: ScanResult;
   policy: Policy;
+  /** Where the bytes came from (sources.allow applies to hub repositories). */
+  source?: TargetSource;
   /** Findings from other stages (lockfile, signatures). */
   extraFindings?: Finding[];
   /** Looks up a code's table entry (for `incomplete`); unknown codes are treated as incomplete. */
@@ -28,8 +31,20 @@ function globalMatches(pattern: string, qualified: string): boolean {
   return pattern === qualified;
 }
 
-function policyFindings(scan: ScanResult, policy: Policy): Finding[] {
+/** `org/*`, `org/name`, or with an endpoint: `https://hub.example/org/*`. */
+export function sourceAllowed(patterns: readonly string[], endpoint: string, repo: string): boolean {
+  const full = `${endpoint.replace(/\/+$/, '')}/${repo}`;
+  return patterns.some((pattern) => {
+    const subject = pattern.includes('://') ? full : repo;
+    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+    return regex.test(subject);
+  });
+}
+
+function policyFindings(scan: ScanResult, policy: Policy, source: TargetSource | undefined): Finding[] {
   const out: Finding[] = [];
+  if (source?.kind === 'hub' && policy.sources.allow.length > 0 && !sourceAllowed(policy.sources.allow, source.endpoint, source.repo))
+    out.push(makeFinding(POLICY_CODES, 'POLICY_SOURCE_DENIED', { file: '.', location: [] }, `${source.endpoint} ${source.repo} is not an allowed source (sources.allow)`, { endpoint: source.endpoint, repo: source.repo }));
   for (const file of scan.files) {
     const formats = [{ location: [] as string[], format: file.format }, ...file.nested.map((n) => ({ location: [n.location], format: n.format }))];
     for (const { location, format } of formats) {
@@ -69,8 +84,8 @@ function waiverFor(finding: Finding, policy: Policy, info: CodeInfo | undefined)
 }
 
 /** Applies the policy to everything the stages found. APPROVE only when nothing denies. */
-export function evaluate({ scan, policy, extraFindings = [], codeInfo }: EvaluateInput): Decision {
-  const all = [...scan.findings, ...extraFindings, ...policyFindings(scan, policy)];
+export function evaluate({ scan, policy, source, extraFindings = [], codeInfo }: EvaluateInput): Decision {
+  const all = [...scan.findings, ...extraFindings, ...policyFindings(scan, policy, source)];
   const findings: ReportFinding[] = all.map((finding) => {
     const info = codeInfo(finding.code);
     const override = policy.findings.severity[finding.code];

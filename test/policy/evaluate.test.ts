@@ -121,3 +121,24 @@ describe('policy evaluation', () => {
     expect(evaluate({ scan: scan([]), policy: strict, codeInfo }).verdict).toBe('DENY');
   });
 });
+
+describe('sources.allow', () => {
+  it('matches org/name, org/* and endpoint-qualified patterns', async () => {
+    const { sourceAllowed } = await import('../../src/policy/evaluate.js');
+    expect(sourceAllowed(['acme/*'], 'https://huggingface.co', 'acme/bert')).toBe(true);
+    expect(sourceAllowed(['acme/*'], 'https://huggingface.co', 'acme-evil/bert')).toBe(false);
+    expect(sourceAllowed(['acme/bert'], 'https://huggingface.co', 'acme/bert-large')).toBe(false);
+    expect(sourceAllowed(['https://hub.acme.test/acme/*'], 'https://hub.acme.test/', 'acme/bert')).toBe(true);
+    expect(sourceAllowed(['https://hub.acme.test/acme/*'], 'https://huggingface.co', 'acme/bert')).toBe(false);
+    expect(sourceAllowed(['a.b/*'], 'https://h', 'axb/c')).toBe(false);
+  });
+
+  it('denies a hub repository outside the list and ignores local targets', () => {
+    const p = parsePolicy('name: p\nsources:\n  allow: [acme/*]\n', 'p.yaml');
+    const hub = { kind: 'hub' as const, endpoint: 'https://huggingface.co', repo: 'evil/model', revision: 'main', commit: 'a'.repeat(40), snapshotDir: '/c' };
+    const d = evaluate({ scan: scan([file('a.safetensors', 'safetensors')]), policy: p, source: hub, codeInfo: (c) => TABLE[c] ?? (c === 'POLICY_SOURCE_DENIED' ? { severity: 'high', title: 's' } : undefined) });
+    expect(d.findings.map((f) => f.code)).toEqual(['POLICY_SOURCE_DENIED']);
+    const local = evaluate({ scan: scan([file('a.safetensors', 'safetensors')]), policy: p, source: { kind: 'local', path: '.' }, codeInfo });
+    expect(local.verdict).toBe('APPROVE');
+  });
+});

@@ -8,7 +8,7 @@ import type { PickleCall, PickleFacts, PickleImport, PlainValue } from './facts.
 import { isJoblibWrapper, joblibLayout } from './joblib.js';
 import { CONDITIONAL_LOADER, NESTED_LOADERS } from './loaders.js';
 import type { BuildAction, MachineHooks, MutationOp } from './machine.js';
-import { toPlain } from './plain.js';
+import { plainPersistentId } from './plain.js';
 import { staticBytes, staticString } from './static-eval.js';
 import {
   PBytes,
@@ -332,8 +332,8 @@ export class PickleAnalysis implements MachineHooks {
         return;
       }
       if (op.startsWith('SET')) {
-        target.entries ??= [];
-        for (let i = 0; i + 1 < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+        const kv = (target.kv ??= []);
+        for (let i = 0; i + 1 < items.length; i += 2) kv.push(items[i]!, items[i + 1]!);
       } else {
         target.items ??= [];
         for (const item of items) target.items.push(item);
@@ -346,7 +346,7 @@ export class PickleAnalysis implements MachineHooks {
 
   persistentId(pid: Value, offset: number): void {
     if (this.persistentIds.length < MAX_PERSISTENT_IDS) {
-      this.persistentIds.push(toPlain(pid, PID_LIMITS));
+      this.persistentIds.push(plainPersistentId(pid, PID_LIMITS));
     } else if (!this.persistentOverflow) {
       this.persistentOverflow = true;
       this.report('PICKLE_LIMIT_EXCEEDED', `more than ${MAX_PERSISTENT_IDS} persistent ids; the rest are not recorded`, { offset, limit: 'persistent ids' });
@@ -373,7 +373,11 @@ function stateKeys(state: Value): string[] {
   const dicts = state instanceof PTuple && state.items.length === 2 ? state.items : [state];
   const keys: string[] = [];
   for (const d of dicts) {
-    if (d instanceof PDict) for (const [k] of d.entries) if (typeof k === 'string') keys.push(k);
+    if (!(d instanceof PDict)) continue;
+    for (let i = 0; i < d.kv.length; i += 2) {
+      const k = d.kv[i];
+      if (typeof k === 'string') keys.push(k);
+    }
   }
   return keys.slice(0, 50);
 }

@@ -66,7 +66,7 @@ export class Frames {
 
   /** Offset of the newline ending the line at `pos`. */
   line(pos: number, opOffset: number): number {
-    const nl = this.bytes.indexOf(0x0a, pos);
+    const nl = newline(this.bytes, pos);
     if (nl < 0) halt('PICKLE_TRUNCATED', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} has no terminating newline`, opOffset);
     if (nl + 1 > this.bound && this.frameEnd >= 0) this.cross(pos, nl + 1 - pos, nl + 1, opOffset);
     return nl;
@@ -88,4 +88,11 @@ export class Frames {
       this.setFrameEnd(-1);
     }
   }
+}
+
+/** Offset of the first newline at or after `pos`, or -1. Short lines (GLOBAL names) are scanned inline. */
+function newline(bytes: Uint8Array, pos: number): number {
+  const end = Math.min(bytes.length, pos + 128);
+  for (let i = pos; i < end; i++) if (bytes[i] === 0x0a) return i;
+  return end === bytes.length ? -1 : bytes.indexOf(0x0a, end);
 }

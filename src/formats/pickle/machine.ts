@@ -4,9 +4,13 @@ import { decodeLong, intValue } from './ints.js';
 import { Memo } from './memo.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
 import { StringTable } from './strings.js';
+import { SmallTuples } from './tuples.js';
 import { latin1, parseFloatArg, parseIntArg, parseLongArg, parseMemoArg, parseRawUnicodeEscape, parseStringArg } from './text-args.js';
 import {
   EMPTY_TUPLE,
+  makeCall,
+  makePersistent,
+  makeTuple,
   PBytes,
   PCall,
   PDict,
@@ -76,6 +80,7 @@ const lastMark = (marks: number[]): number => (marks.length > 0 ? marks[marks.le
 export class PickleMachine {
   private readonly view: DataView;
   private readonly strings: StringTable;
+  private readonly tuples = new SmallTuples();
   private readonly issue: (code: PickleCode, message: string, evidence?: Record<string, unknown>) => void;
   /** Memo of the previous pickle of the stream, consulted (with a finding) for keys this one lacks. */
   previousMemo: Memo | undefined;
@@ -95,6 +100,7 @@ export class PickleMachine {
     const view = this.view;
     const hooks = this.hooks;
     const strings = this.strings;
+    const tuples = this.tuples;
     const len = bytes.length;
     const { maxOps, maxStack, maxMemo } = this.limits;
     const frames = new Frames(bytes, this.issue);
@@ -317,25 +323,25 @@ export class PickleMachine {
             stack.push(EMPTY_TUPLE);
             break;
           case 0x85: // TUPLE1
-            stack.push(new PTuple([stack.length > fence ? stack.pop()! : this.underflow(opOffset)]));
+            stack.push(tuples.one(stack.length > fence ? stack.pop()! : this.underflow(opOffset)));
             break;
           case 0x86: { // TUPLE2
             const b = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const a = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
-            stack.push(new PTuple([a, b]));
+            stack.push(tuples.two(a, b));
             break;
           }
           case 0x87: { // TUPLE3
             const c = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const b = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const a = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
-            stack.push(new PTuple([a, b, c]));
+            stack.push(tuples.three(a, b, c));
             break;
           }
           case 0x74: { // TUPLE
             const items = this.popMark(stack, marks, opOffset);
             fence = lastMark(marks);
-            stack.push(new PTuple(items));
+            stack.push(makeTuple(items));
             break;
           }
           case 0x5d: // EMPTY_LIST
@@ -355,7 +361,7 @@ export class PickleMachine {
             fence = lastMark(marks);
             if (items.length % 2 !== 0) this.badArg(opOffset, `odd number of items (${items.length})`);
             const dict = new PDict();
-            for (let i = 0; i < items.length; i += 2) dict.entries.push([items[i]!, items[i + 1]!]);
+            for (let i = 0; i < items.length; i++) dict.kv.push(items[i]!);
             stack.push(dict);
             break;
           }
@@ -388,7 +394,7 @@ export class PickleMachine {
             const value = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const key = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
-            if (target instanceof PDict) target.entries.push([key, value]);
+            if (target instanceof PDict) target.kv.push(key, value);
             else hooks.mutate('SETITEM', target, [key, value], opOffset);
             break;
           }
@@ -398,7 +404,7 @@ export class PickleMachine {
             if (items.length === 0) break;
             if (items.length % 2 !== 0) this.badArg(opOffset, `odd number of items (${items.length})`);
             const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
-            if (target instanceof PDict) for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+            if (target instanceof PDict) for (let i = 0; i < items.length; i++) target.kv.push(items[i]!);
             else hooks.mutate('SETITEMS', target, items, opOffset);
             break;
           }
@@ -458,7 +464,7 @@ export class PickleMachine {
             const cls = hooks.global(this.ascii(moduleAt, moduleEnd, opOffset, 'INST names must be ASCII'), this.ascii(nameAt, nameEnd, opOffset, 'INST names must be ASCII'), 'INST', opOffset);
             const args = this.popMark(stack, marks, opOffset);
             fence = lastMark(marks);
-            const call = new PCall(cls, new PTuple(args), 'INST', opOffset);
+            const call = makeCall(cls, makeTuple(args), 'INST', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
@@ -467,7 +473,7 @@ export class PickleMachine {
             const items = this.popMark(stack, marks, opOffset);
             fence = lastMark(marks);
             if (items.length === 0) this.underflow(opOffset);
-            const call = new PCall(items[0]!, new PTuple(items.slice(1)), 'OBJ', opOffset);
+            const call = makeCall(items[0]!, makeTuple(items.slice(1)), 'OBJ', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
@@ -475,7 +481,7 @@ export class PickleMachine {
           case 0x52: { // REDUCE
             const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const callable = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
-            const call = new PCall(callable, args, 'REDUCE', opOffset);
+            const call = makeCall(callable, args, 'REDUCE', opOffset);
             hooks.call(call);
             stack[stack.length - 1] = call;
             break;
@@ -483,7 +489,7 @@ export class PickleMachine {
           case 0x81: { // NEWOBJ
             const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const cls = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
-            const call = new PCall(cls, args, 'NEWOBJ', opOffset);
+            const call = makeCall(cls, args, 'NEWOBJ', opOffset);
             hooks.call(call);
             stack.push(call);
             break;
@@ -492,7 +498,7 @@ export class PickleMachine {
             const kwargs = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const args = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const cls = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
-            const call = new PCall(cls, args, 'NEWOBJ_EX', opOffset, kwargs);
+            const call = makeCall(cls, args, 'NEWOBJ_EX', opOffset, kwargs);
             hooks.call(call);
             stack.push(call);
             break;
@@ -513,13 +519,13 @@ export class PickleMachine {
             pos = nl + 1;
             bound = frames.bound;
             hooks.persistentId(pid, opOffset);
-            stack.push(new PPersistent(pid, opOffset));
+            stack.push(makePersistent(pid, opOffset));
             break;
           }
           case 0x51: { // BINPERSID
             const pid = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             hooks.persistentId(pid, opOffset);
-            stack.push(new PPersistent(pid, opOffset));
+            stack.push(makePersistent(pid, opOffset));
             break;
           }
           case 0x82: // EXT1
@@ -608,7 +614,10 @@ export class PickleMachine {
 
   private popMark(stack: Value[], marks: number[], opOffset: number): Value[] {
     if (marks.length === 0) halt('PICKLE_MARK_ERROR', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} needs a MARK; there is none`, opOffset);
-    return stack.splice(marks.pop()!);
+    const mark = marks.pop()!;
+    const items = new Array<Value>(stack.length - mark);
+    for (let i = items.length - 1; i >= 0; i--) items[i] = stack.pop()!;
+    return items;
   }
 
   private underflow(opOffset: number): never {

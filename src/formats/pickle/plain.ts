@@ -36,7 +36,7 @@ class Plainer {
     if (typeof v === 'string') return v.length > this.limits.maxString ? `${v.slice(0, this.limits.maxString)}...` : v;
     if (v instanceof PFloat) return Number.isFinite(v.value) ? v.value : { unknown: `float ${v.value}` };
     if (v instanceof PBytes) return { bytes: v.data.length };
-    if (v instanceof PGlobal) return { global: v.full };
+    if (v instanceof PGlobal) return v.plain as PlainValue;
     if (v instanceof PUnknown) return { unknown: v.reason };
     if (depth >= this.limits.maxDepth) return TRUNCATED;
     const path = this.path;
@@ -44,13 +44,13 @@ class Plainer {
     path.push(v);
     try {
       if (v instanceof PTuple || v instanceof PList || v instanceof PSet) return this.items(v.items, depth + 1);
-      if (v instanceof PDict) return { dict: this.entries(v.entries, depth + 1) };
+      if (v instanceof PDict) return { dict: this.entries(v.kv, depth + 1) };
       if (v instanceof PPersistent) return { call: 'persistent_load', args: this.convert(v.pid, depth + 1) };
       const call: PlainCall = { call: describeCallable(v.callable) };
       call.args = this.convert(v.args, depth + 1);
       if (v.state !== undefined) call.state = this.convert(v.state, depth + 1);
       if (v.items !== undefined) call.items = this.items(v.items, depth + 1);
-      if (v.entries !== undefined) call.dict = this.entries(v.entries, depth + 1);
+      if (v.kv !== undefined) call.dict = this.entries(v.kv, depth + 1);
       return call;
     } finally {
       path.pop();
@@ -65,15 +65,16 @@ class Plainer {
     return out;
   }
 
-  private entries(entries: ReadonlyArray<[Value, Value]>, depth: number): Array<[PlainValue, PlainValue]> {
-    const out = new Array<[PlainValue, PlainValue]>(entries.length);
+  /** Pairs of a flat k0, v0, k1, v1 list. */
+  private entries(kv: readonly Value[], depth: number): Array<[PlainValue, PlainValue]> {
+    const n = kv.length >> 1;
+    const out = new Array<[PlainValue, PlainValue]>(n);
     let i = 0;
-    for (; i < entries.length && this.budget > 0; i++) {
-      const [k, x] = entries[i]!;
-      const key = this.convert(k, depth);
-      out[i] = [key, this.convert(x, depth)];
+    for (; i < n && this.budget > 0; i++) {
+      const key = this.convert(kv[2 * i]!, depth);
+      out[i] = [key, this.convert(kv[2 * i + 1]!, depth)];
     }
-    if (i < entries.length) out.fill(TRUNCATED_PAIR, i);
+    if (i < n) out.fill(TRUNCATED_PAIR, i);
     return out;
   }
 }
@@ -118,40 +119,47 @@ class Sizer {
     this.sizes.set(v, IN_PROGRESS);
     const cap = this.cap;
     let total = 1;
-    let items: readonly Value[] | undefined;
-    let entries: ReadonlyArray<[Value, Value]> | undefined;
-    if (v instanceof PTuple || v instanceof PList || v instanceof PSet) items = v.items;
-    else if (v instanceof PDict) entries = v.entries;
-    else if (v instanceof PPersistent) items = [v.pid];
-    else if (v instanceof PCall) {
-      const head = v.state !== undefined ? [v.callable, v.args, v.state] : [v.callable, v.args];
-      for (let i = 0; i < head.length; i++) {
-        const s = this.size(head[i]!);
+    for (const children of childLists(v)) {
+      for (let i = 0; i < children.length; i++) {
+        const s = this.size(children[i]!);
         if (s === undefined) return undefined;
         total = Math.min(cap, total + s);
-      }
-      items = v.items;
-      entries = v.entries;
-    }
-    if (items !== undefined) {
-      for (let i = 0; i < items.length; i++) {
-        const s = this.size(items[i]!);
-        if (s === undefined) return undefined;
-        total = Math.min(cap, total + s);
-      }
-    }
-    if (entries !== undefined) {
-      for (let i = 0; i < entries.length; i++) {
-        const [k, x] = entries[i]!;
-        const sk = this.size(k);
-        if (sk === undefined) return undefined;
-        total = Math.min(cap, total + sk);
-        const sx = this.size(x);
-        if (sx === undefined) return undefined;
-        total = Math.min(cap, total + sx);
       }
     }
     this.sizes.set(v, total);
     return total;
   }
+}
+
+const NO_CHILDREN: ReadonlyArray<readonly Value[]> = [];
+
+/** The children of a value as a few lists, without copying a container's items. */
+function childLists(v: object): ReadonlyArray<readonly Value[]> {
+  if (v instanceof PTuple || v instanceof PList || v instanceof PSet) return [v.items];
+  if (v instanceof PDict) return [v.kv];
+  if (v instanceof PPersistent) return [[v.pid]];
+  if (!(v instanceof PCall)) return NO_CHILDREN;
+  const lists: Array<readonly Value[]> = [v.state !== undefined ? [v.callable, v.args, v.state] : [v.callable, v.args]];
+  if (v.items !== undefined) lists.push(v.items);
+  if (v.kv !== undefined) lists.push(v.kv);
+  return lists;
+}
+
+/**
+ * toPlain for a persistent id: the common shape, a short tuple of literals and globals
+ * (('storage', torch.FloatStorage, '0', 'cpu', 4096)), is copied directly; anything else takes the
+ * general walk. Same result either way.
+ */
+export function plainPersistentId(pid: Value, limits: PlainLimits): PlainValue {
+  if (!(pid instanceof PTuple) || pid.items.length >= limits.maxNodes || limits.maxDepth < 1) return toPlain(pid, limits);
+  const items = pid.items;
+  const out = new Array<PlainValue>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i]!;
+    if (v === null || typeof v === 'boolean' || typeof v === 'number') out[i] = v;
+    else if (typeof v === 'string' && v.length <= limits.maxString) out[i] = v;
+    else if (v instanceof PGlobal) out[i] = v.plain as PlainValue;
+    else return toPlain(pid, limits);
+  }
+  return out;
 }

@@ -8,9 +8,10 @@ const MAX_INTERNED = 32;
 const SMALL = 8;
 
 /**
- * Decodes string arguments of one byte stream. Short strings go through a small direct-mapped
- * table, so the thousands of repeats of 'storage', 'cpu', 'torch', 'FloatStorage' of a state_dict
- * cost a hash and a compare, not a decode and an allocation each. Results equal a plain decode.
+ * Decodes string arguments of one byte stream. Short ASCII strings go through a small direct-mapped
+ * table (slot chosen from the length and three of the bytes), so the repeats of 'storage', 'cpu',
+ * 'torch', 'FloatStorage' of a state_dict cost one compare, not a decode and an allocation each.
+ * Only ASCII strings are stored, so a hit is right for both latin-1 and UTF-8. Results equal a plain decode.
  */
 export class StringTable {
   private readonly table: string[] = new Array<string>(TABLE_MASK + 1).fill('');
@@ -24,40 +25,48 @@ export class StringTable {
 
   /** bytes[at, at+n) as latin-1 text (every byte one char). */
   latin1(at: number, n: number): string {
-    if (n > MAX_INTERNED) return this.buffer.toString('latin1', at, at + n);
-    return this.intern(at, n, this.hash(at, n) & 0x7fffffff);
+    if (n === 0) return '';
+    if (n <= MAX_INTERNED) {
+      const hit = this.lookup(at, n);
+      if (hit !== undefined) return hit;
+      if (this.ascii(at, n)) return this.store(at, n);
+    }
+    return this.buffer.toString('latin1', at, at + n);
   }
 
   /** bytes[at, at+n) as UTF-8 ('surrogatepass'); undefined when invalid. */
   utf8(at: number, n: number): string | undefined {
-    if (n > MAX_INTERNED) return decodeUtf8(this.bytes, at, at + n);
-    const h = this.hash(at, n);
-    return h < 0 ? decodeUtf8(this.bytes, at, at + n) : this.intern(at, n, h);
+    if (n === 0) return '';
+    if (n <= MAX_INTERNED) {
+      const hit = this.lookup(at, n);
+      if (hit !== undefined) return hit;
+      if (this.ascii(at, n)) return this.store(at, n);
+    } else if (n < 256 && this.ascii(at, n)) {
+      return this.buffer.toString('latin1', at, at + n); // what decodeUtf8 does for short ASCII, minus its checks
+    }
+    return decodeUtf8(this.bytes, at, at + n);
   }
 
-  /** A hash of the bytes, negative when one of them is not ASCII. */
-  private hash(at: number, n: number): number {
+  private slot(at: number, n: number): number {
     const bytes = this.bytes;
-    let h = n;
-    let high = 0;
-    for (let i = at, end = at + n; i < end; i++) {
-      const b = bytes[i]!;
-      high |= b;
-      h = Math.imul(h ^ b, 0x01000193);
-    }
-    h = (h ^ (h >>> 15)) & 0x7fffffff;
-    return high & 0x80 ? -1 : h;
+    return (Math.imul(n, 0x9e3779b1) ^ Math.imul(bytes[at]!, 0x85ebca6b) ^ Math.imul(bytes[at + (n >> 1)]!, 0xc2b2ae35) ^ Math.imul(bytes[at + n - 1]!, 0x27d4eb2f)) >>> (32 - TABLE_BITS);
   }
 
-  private intern(at: number, n: number, h: number): string {
-    const slot = h & TABLE_MASK;
-    const cached = this.table[slot]!;
-    if (cached.length === n) {
-      const bytes = this.bytes;
-      let i = 0;
-      while (i < n && cached.charCodeAt(i) === bytes[at + i]) i++;
-      if (i === n) return cached;
-    }
+  private lookup(at: number, n: number): string | undefined {
+    const cached = this.table[this.slot(at, n)]!;
+    if (cached.length !== n) return undefined;
+    const bytes = this.bytes;
+    for (let i = 0; i < n; i++) if (cached.charCodeAt(i) !== bytes[at + i]) return undefined;
+    return cached;
+  }
+
+  private ascii(at: number, n: number): boolean {
+    const bytes = this.bytes;
+    for (let i = at, end = at + n; i < end; i++) if (bytes[i]! >= 0x80) return false;
+    return true;
+  }
+
+  private store(at: number, n: number): string {
     let s: string;
     if (n <= SMALL) {
       const codes = this.scratch[n]!;
@@ -66,7 +75,7 @@ export class StringTable {
     } else {
       s = this.buffer.toString('latin1', at, at + n);
     }
-    this.table[slot] = s;
+    this.table[this.slot(at, n)] = s;
     return s;
   }
 }

@@ -45,7 +45,8 @@ export class PList {
 }
 
 export class PDict {
-  readonly entries: Array<[Value, Value]> = [];
+  /** Keys and values, flat and in insertion order: k0, v0, k1, v1, ... */
+  readonly kv: Value[] = [];
 }
 
 export class PSet {
@@ -69,9 +70,15 @@ export class PGlobal {
     readonly resolved = true,
   ) {}
   private fullName: string | undefined;
+  private plainForm: { readonly global: string } | undefined;
   get full(): string {
     this.fullName ??= `${this.module}.${this.name}`;
     return this.fullName;
+  }
+  /** `{ global: full }`, one frozen object per global however often it is converted. */
+  get plain(): { readonly global: string } {
+    this.plainForm ??= Object.freeze({ global: this.full });
+    return this.plainForm;
   }
 }
 
@@ -82,8 +89,8 @@ export class PCall {
   state: Value | undefined = undefined;
   /** Items added by APPEND(S)/ADDITEMS on the result (list- or set-like objects). */
   items: Value[] | undefined = undefined;
-  /** Key/value pairs added by SETITEM(S) on the result (dict-like objects). */
-  entries: Array<[Value, Value]> | undefined = undefined;
+  /** Keys and values added by SETITEM(S) on the result (dict-like objects), flat: k0, v0, k1, v1, ... */
+  kv: Value[] | undefined = undefined;
   /** Set when the analyser replaced this object by inline data (joblib arrays). */
   note: string | undefined = undefined;
   constructor(
@@ -128,7 +135,7 @@ export function describeValue(value: Value): string {
   if (value instanceof PBytes) return `<${value.data.length} bytes>`;
   if (value instanceof PTuple) return `<tuple of ${value.items.length}>`;
   if (value instanceof PList) return `<list of ${value.items.length}>`;
-  if (value instanceof PDict) return `<dict of ${value.entries.length}>`;
+  if (value instanceof PDict) return `<dict of ${value.kv.length / 2}>`;
   if (value instanceof PSet) return `<${value.frozen ? 'frozenset' : 'set'} of ${value.items.length}>`;
   if (value instanceof PGlobal) return value.full;
   if (value instanceof PCall) return `<result of ${describeCallable(value.callable)}(...)>`;
@@ -151,10 +158,47 @@ export function sequenceItems(value: Value | undefined): Value[] | undefined {
 export function dictGet(value: Value | undefined, key: string): Value | undefined {
   if (!(value instanceof PDict)) return undefined;
   let found: Value | undefined;
-  for (const [k, v] of value.entries) if (k === key) found = v;
+  const kv = value.kv;
+  for (let i = 0; i < kv.length; i += 2) if (kv[i] === key) found = kv[i + 1];
   return found;
 }
 
 export function dictHas(value: Value | undefined, key: string): boolean {
-  return value instanceof PDict && value.entries.some(([k]) => k === key);
+  if (!(value instanceof PDict)) return false;
+  const kv = value.kv;
+  for (let i = 0; i < kv.length; i += 2) if (kv[i] === key) return true;
+  return false;
+}
+
+/*
+ * Factories for the values the machine builds by the million. They are object literals (with the
+ * class prototype, so instanceof and methods work): V8 tracks allocation sites of literals and,
+ * seeing that these objects live as long as the pickle, allocates them in old space directly
+ * instead of copying each one through the young generation.
+ */
+const TUPLE_PROTO: object = PTuple.prototype;
+const CALL_PROTO: object = PCall.prototype;
+const PERSISTENT_PROTO: object = PPersistent.prototype;
+
+export function makeTuple(items: Value[]): PTuple {
+  return { __proto__: TUPLE_PROTO, items } as unknown as PTuple;
+}
+
+export function makeCall(callable: Value, args: Value, opcode: CallOpcode, offset: number, kwargs: Value | undefined = undefined): PCall {
+  return {
+    __proto__: CALL_PROTO,
+    state: undefined,
+    items: undefined,
+    kv: undefined,
+    note: undefined,
+    callable,
+    args,
+    opcode,
+    offset,
+    kwargs,
+  } as unknown as PCall;
+}
+
+export function makePersistent(pid: Value, offset: number): PPersistent {
+  return { __proto__: PERSISTENT_PROTO, pid, offset } as unknown as PPersistent;
 }

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import type { FetchOptions, Snapshot } from './fetch/index.js';
+import { fetchSnapshot } from './fetch/index.js';
+
+/** Options of the fetch stage that `check` passes through (CLI flags and environment). */
+export type HubOptions = Omit<FetchOptions, 'repo'>;
+
+/** Where the bytes came from; recorded in the report. */
+export type TargetSource =
+  | { kind: 'local'; path: string }
+  | { kind: 'hub'; endpoint: string; repo: string; revision: string; commit: string; snapshotDir: string };
+
+export interface ResolvedTarget {
+  /** The folder (or file) to scan. */
+  path: string;
+  /** Folders outside `path` that symlinks may point into (the hub cache's blobs/). */
+  allowedRoots: string[];
+  source: TargetSource;
+  /** Folder that relative lockfile paths resolve against when the target is not a local folder. */
+  lockBase?: string;
+  /** Repository paths whose cached blob failed re-verification and was downloaded again. */
+  repaired: string[];
+}
+
+const HUB_PREFIX = 'hf://';
+const REPO_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** A target is a hub repository when it says so (hf://org/name) or is org/name and no such local path exists. */
+export function hubRepoOf(target: string): string | undefined {
+  if (target.startsWith(HUB_PREFIX)) return target.slice(HUB_PREFIX.length);
+  if (REPO_SHAPE.test(target) && !existsSync(target)) return target;
+  return undefined;
+}
+
+/** Turns the user's target into bytes on disk: a local path as is, a hub repository fetched into the cache. */
+export async function resolveCheckTarget(target: string, hub: HubOptions = {}): Promise<ResolvedTarget> {
+  const repo = hubRepoOf(target);
+  if (repo === undefined) return { path: target, allowedRoots: [], source: { kind: 'local', path: target }, repaired: [] };
+  const snapshot: Snapshot = await fetchSnapshot({ ...hub, repo });
+  return {
+    path: snapshot.snapshotDir,
+    allowedRoots: [snapshot.blobsDir],
+    source: {
+      kind: 'hub',
+      endpoint: snapshot.endpoint,
+      repo: snapshot.repo,
+      revision: snapshot.revision,
+      commit: snapshot.commit,
+      snapshotDir: snapshot.snapshotDir,
+    },
+    lockBase: process.cwd(),
+    repaired: snapshot.files.filter((f) => f.repaired).map((f) => f.path),
+  };
+}
