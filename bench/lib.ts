@@ -39,12 +39,12 @@ export function hasCommand(command: string): boolean {
 }
 
 /** Writes `bytes` of pseudo-random data (fast xorshift, deterministic) unless the file already has that size. */
-export async function ensureDataFile(path: string, bytes: number): Promise<void> {
+export async function ensureDataFile(path: string, bytes: number, seed = 0x9e3779b9): Promise<void> {
   const existing = await stat(path).catch(() => null);
   if (existing?.size === bytes) return;
   const out = createWriteStream(path);
   const chunk = Buffer.alloc(4 * 1024 * 1024);
-  let x = 0x9e3779b9;
+  let x = seed | 1;
   let written = 0;
   while (written < bytes) {
     for (let i = 0; i < chunk.length; i += 4) {

@@ -2,6 +2,7 @@
  * `npm run bench`: performance goals as ratios against a reference measured in the same run.
  * Not a test: it prints, it does not fail. Data files are generated under bench/.data/ (gitignored).
  */
+import { benchDownload } from './download.js';
 import { benchHash } from './hash.js';
 import { benchPickle } from './pickle.js';
 import { benchTorchZip } from './torch-zip.js';
@@ -10,6 +11,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['hashing', benchHash],
   ['torch zip', benchTorchZip],
   ['pickle', benchPickle],
+  ['download', benchDownload],
 ];
 
 for (const [name, run] of sections) {
