@@ -191,7 +191,8 @@ async function checkBodyHeaders(res: HttpResponse, file: TreeFile, offset: numbe
 }
 
 async function streamBody(ctx: DownloadContext, res: HttpResponse, file: TreeFile, writer: ChunkWriter, hasher: BlobHasher): Promise<void> {
-  const where = describeUrl(res.url);
+  // Name the repository file, not the (CDN) URL: the error must say which file failed.
+  const where = `${file.path} (${describeUrl(res.url)})`;
   try {
     for await (const chunk of res.body) {
       const buffer = chunk as Buffer;
