@@ -5,7 +5,7 @@ const GIB = 1024 ** 3;
 
 /** Our streaming sha256 against `openssl dgst -sha256` on the same 1 GiB file, same run. */
 export async function benchHash(): Promise<string[]> {
-  if (!hasCommand('openssl')) return ['hash: openssl not found; install it (apt-get install openssl) to measure the ratio'];
+  if (!hasCommand('openssl', ['version'])) return ['hash: openssl not found; install it (apt-get install openssl) to measure the ratio'];
   const file = await dataPath('hash-1gib.bin');
   await ensureDataFile(file, GIB);
   // Warm the page cache for both, so both measure hashing + reading from cache.

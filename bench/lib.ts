@@ -34,8 +34,9 @@ export function bestOfCommand(runs: number, command: string, args: string[]): nu
   return best;
 }
 
-export function hasCommand(command: string): boolean {
-  return spawnSync(command, ['version'], { stdio: 'ignore' }).status === 0;
+/** True when `command` runs; `versionArgs` is how it prints its version (openssl: ['version'], curl: ['--version']). */
+export function hasCommand(command: string, versionArgs: string[] = ['--version']): boolean {
+  return spawnSync(command, versionArgs, { stdio: 'ignore' }).status === 0;
 }
 
 /** Writes `bytes` of pseudo-random data (fast xorshift, deterministic) unless the file already has that size. */

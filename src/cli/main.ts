@@ -55,6 +55,16 @@ function hubOptions(opts: CheckFlags): HubOptions {
   };
 }
 
+/** The fetch-stage flags, shared by every command that takes a hub target. */
+function withHubOptions(command: Command): Command {
+  return command
+    .option('-r, --revision <rev>', 'hub targets: branch, tag, refs/pr/N or commit to fetch (default main); always downloaded by commit')
+    .option('--endpoint <url>', 'hub targets: hub base URL (default: HF_ENDPOINT, else https://huggingface.co)')
+    .option('--token-file <file>', 'hub targets: file holding the access token (default: HF_TOKEN, else the hub client token file)')
+    .option('--cache-dir <dir>', 'hub targets: hub cache folder (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub)')
+    .option('--offline', 'hub targets: use only the cache, no network (also HF_HUB_OFFLINE=1)');
+}
+
 function buildProgram(): Command {
   const program = new Command('modelscan')
     .description('Vet a machine-learning model before adoption: APPROVE or DENY with the evidence.')
@@ -62,7 +72,7 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const checkCommand = program
     .command('check')
     .description('scan a model file or folder and decide under a policy (exit 0 APPROVE, 1 DENY, 2 could not complete)')
     .argument('<target>', 'model file or folder, or a hub repository: org/name or hf://org/name')
@@ -71,32 +81,29 @@ function buildProgram(): Command {
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--lockfile <file>', 'verify every file against this modelscan.lock (overrides the policy lockfile.path)')
     .option('-j, --jobs <n>', 'files scanned in parallel', positiveInt, 4)
-    .option('-q, --quiet', 'print nothing on stdout when --output is not given, and no progress bar; the exit code tells the verdict')
-    .option('-r, --revision <rev>', 'hub targets: branch, tag, refs/pr/N or commit to fetch (default main); always downloaded by commit')
-    .option('--endpoint <url>', 'hub targets: hub base URL (default: HF_ENDPOINT, else https://huggingface.co)')
-    .option('--token-file <file>', 'hub targets: file holding the access token (default: HF_TOKEN, else the hub client token file)')
-    .option('--cache-dir <dir>', 'hub targets: hub cache folder (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub)')
-    .option('--offline', 'hub targets: use only the cache, no network (also HF_HUB_OFFLINE=1)')
-    .action(async (target: string, opts: CheckFlags) => {
-      const report = await check(target, {
-        ...(opts.policy ? { policyPath: opts.policy } : {}),
-        ...(opts.lockfile ? { lockfilePath: opts.lockfile } : {}),
-        concurrency: opts.jobs,
-        hub: hubOptions(opts),
-      });
-      if (!(opts.quiet && !opts.output)) await emit(renderReport(report, opts.format), opts.output);
-      process.exitCode = report.verdict === 'APPROVE' ? EXIT.APPROVE : EXIT.DENY;
+    .option('-q, --quiet', 'print nothing on stdout when --output is not given, and no progress bar; the exit code tells the verdict');
+  withHubOptions(checkCommand).action(async (target: string, opts: CheckFlags) => {
+    const report = await check(target, {
+      ...(opts.policy ? { policyPath: opts.policy } : {}),
+      ...(opts.lockfile ? { lockfilePath: opts.lockfile } : {}),
+      concurrency: opts.jobs,
+      hub: hubOptions(opts),
     });
+    if (!(opts.quiet && !opts.output)) await emit(renderReport(report, opts.format), opts.output);
+    process.exitCode = report.verdict === 'APPROVE' ? EXIT.APPROVE : EXIT.DENY;
+  });
 
-  program
+  const lockCommand = program
     .command('lock')
     .description('write modelscan.lock: every file of the target with its size and sha256')
-    .argument('<target>', 'model folder')
-    .option('-o, --output <file>', 'lockfile path (default: <target>/modelscan.lock)')
-    .action(async (target: string, opts: { output?: string }) => {
-      const { path, files } = await lock(target, opts.output);
-      process.stdout.write(`wrote ${path} (${files} files)\n`);
-    });
+    .argument('<target>', 'model folder, or a hub repository (org/name, hf://org/name)')
+    .option('-o, --output <file>', 'lockfile path (default: <target>/modelscan.lock; ./modelscan.lock for a hub target)')
+    .option('-j, --jobs <n>', 'hub targets: parallel downloads', positiveInt, 4)
+    .option('-q, --quiet', 'no progress bar');
+  withHubOptions(lockCommand).action(async (target: string, opts: CheckFlags) => {
+    const { path, files } = await lock(target, opts.output, hubOptions(opts));
+    process.stdout.write(`wrote ${path} (${files} files)\n`);
+  });
 
   const policy = program.command('policy').description('work with policy files');
   policy

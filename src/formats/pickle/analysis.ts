@@ -289,7 +289,7 @@ export class PickleAnalysis implements MachineHooks {
       this.report(
         'PICKLE_BUILD_ON_GLOBAL',
         `BUILD at offset ${offset} sets ${slot ? 'attributes (slot state via setattr)' : 'attributes'} on ${target.full} itself, a module, class or function shared by all code`,
-        { offset, target: target.full, slotState: slot, keys: stateKeys(state) },
+        { offset, target: target.full, slotState: slot, keys: stateKeys(state).slice(0, 50) },
         target.full,
       );
       return undefined;
@@ -368,7 +368,7 @@ function latin1ToBytes(s: string): Uint8Array | undefined {
   return out;
 }
 
-/** String keys of a BUILD state: a dict, or the two dicts of a (state, slotstate) tuple. */
+/** Every string key of a BUILD state: a dict, or the two dicts of a (state, slotstate) tuple (callers cap evidence). */
 function stateKeys(state: Value): string[] {
   const dicts = state instanceof PTuple && state.items.length === 2 ? state.items : [state];
   const keys: string[] = [];
@@ -379,7 +379,7 @@ function stateKeys(state: Value): string[] {
       if (typeof k === 'string') keys.push(k);
     }
   }
-  return keys.slice(0, 50);
+  return keys;
 }
 
 /** Decodes a literal that may hold an embedded pickle: raw latin-1 text or bytes, base64, or hex. */

@@ -83,7 +83,9 @@ export const OPCODE_NAMES: ReadonlyArray<OpName | undefined> = (() => {
   return names;
 })();
 
-export function opcodeName(byte: number): string {
+/** Name of an opcode byte; `byte` is undefined when a read starts at the end of the stream. */
+export function opcodeName(byte: number | undefined): string {
+  if (byte === undefined) return 'end of stream';
   return OPCODE_NAMES[byte] ?? `0x${byte.toString(16).padStart(2, '0')}`;
 }
 
