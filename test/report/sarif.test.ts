@@ -18,6 +18,7 @@ function report(): Report {
     tool: { name: 'modelscan', version: '0.1.0' },
     verdict: 'DENY',
     target: 'models/x',
+    source: { kind: 'local', path: 'models/x' },
     policy: { name: 'default', source: 'builtin:default', sha256: 'a'.repeat(64) },
     reasons: ['PICKLE_DENIED_GLOBAL critical model bin: x'],
     summary: { files: 1, bytes: 10, findings: { critical: 1, high: 0, medium: 0, low: 0, info: 1 }, denying: 1 },
