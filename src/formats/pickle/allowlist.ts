@@ -117,20 +117,50 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Allowed helpers that call (or instantiate) some of their arguments while loading, by argument
- * index. Those arguments must be plain imported globals; their own import verdict then applies.
+ * An argument an allowed helper calls (or instantiates), while loading or later (defaultdict's
+ * factory): [index, a literal the helper also accepts there, and then calls nothing].
  */
-export const CALLABLE_ARGUMENTS: ReadonlyMap<string, readonly number[]> = new Map([
-  ['copyreg._reconstructor', [0, 1]],
-  ['copyreg.__newobj__', [0]],
-  ['copyreg.__newobj_ex__', [0]],
-  ['torch._tensor._rebuild_from_type', [0, 1]],
-  ['torch._tensor._rebuild_from_type_v2', [0, 1]],
-  ['torch._utils._rebuild_wrapper_subclass', [0]],
-  ['numpy.core.multiarray._reconstruct', [0]],
-  ['numpy._core.multiarray._reconstruct', [0]],
-  ['numpy.ma.core._mareconstruct', [0, 1]],
+export type CalledArgument = readonly [index: number, accepts?: 'str' | 'none'];
+
+/**
+ * Allowed helpers that call (or instantiate) some of their arguments, by argument index (the audit of
+ * every allowlisted callable is in docs/findings/pickle.md). Those arguments must be plain imported
+ * globals; their own import verdict then applies.
+ */
+export const CALLABLE_ARGUMENTS: ReadonlyMap<string, readonly CalledArgument[]> = new Map<string, readonly CalledArgument[]>([
+  ['copyreg._reconstructor', [[0], [1]]],
+  ['copyreg.__newobj__', [[0]]],
+  ['copyreg.__newobj_ex__', [[0]]],
+  ['torch._tensor._rebuild_from_type', [[0], [1]]],
+  ['torch._tensor._rebuild_from_type_v2', [[0], [1]]],
+  ['torch._utils._rebuild_wrapper_subclass', [[0]]],
+  ['numpy.core.multiarray._reconstruct', [[0]]],
+  ['numpy._core.multiarray._reconstruct', [[0]]],
+  ['numpy.ma.core._mareconstruct', [[0], [1]]],
+  // __randomstate_ctor(name, bit_generator_ctor) is RandomState(bit_generator_ctor(name)); same for Generator.
+  ['numpy.random._pickle.__randomstate_ctor', [[1]]],
+  ['numpy.random._pickle.__generator_ctor', [[1]]],
+  // __bit_generator_ctor(name_or_class) instantiates its argument when it is a class.
+  ['numpy.random._pickle.__bit_generator_ctor', [[0, 'str']]],
+  // defaultdict(factory): the application calls the factory on every missing key.
+  ['collections.defaultdict', [[0, 'none']]],
 ]);
+
+/**
+ * Allowed helpers that call another callable with arguments they were given: `_rebuild_from_type(_v2)`
+ * calls func(*args); the numpy random constructors call bit_generator_ctor(name), and
+ * `__bit_generator_ctor` calls its class. The analyser checks that forwarded call as if the stream made it.
+ */
+export const FORWARDING_HELPERS: ReadonlySet<string> = new Set([
+  'torch._tensor._rebuild_from_type',
+  'torch._tensor._rebuild_from_type_v2',
+  'numpy.random._pickle.__randomstate_ctor',
+  'numpy.random._pickle.__generator_ctor',
+  'numpy.random._pickle.__bit_generator_ctor',
+]);
+
+/** Default bit_generator_ctor of numpy.random._pickle.__randomstate_ctor and __generator_ctor. */
+export const BIT_GENERATOR_CTOR = 'numpy.random._pickle.__bit_generator_ctor';
 
 /** Allowed classes whose instances accept SETITEM(S) (dict-like), APPEND(S) (list-like) and ADDITEMS (set-like). */
 export const DICT_LIKE: ReadonlySet<string> = new Set([

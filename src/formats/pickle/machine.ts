@@ -36,13 +36,16 @@ export interface MachineHooks {
   stackGlobal(module: Value, name: Value, offset: number): PGlobal;
   ext(code: number, via: 'EXT1' | 'EXT2' | 'EXT4', offset: number): PGlobal;
   call(call: PCall): void;
-  build(target: Value, state: Value, offset: number, inFrame: boolean): BuildAction | undefined;
+  /** `inline`: inside a joblib object-array pickle, which joblib reads with a plain pickle.load. */
+  build(target: Value, state: Value, offset: number, inFrame: boolean, inline: boolean): BuildAction | undefined;
   /** APPEND/SETITEM/ADDITEMS on something that is not the matching builtin container. */
   mutate(op: MutationOp, target: Value, items: Value[], offset: number): void;
   persistentId(pid: Value, offset: number): void;
   /** Long string/bytes literals whose first byte could start an embedded pickle (raw, base64 or hex). */
   literal(value: string | PBytes, offset: number): void;
   issue(code: PickleCode, message: string, evidence?: Record<string, unknown>): void;
+  /** The issue that stopped a run (default: `issue`). */
+  stopped?(code: PickleCode, message: string, evidence?: Record<string, unknown>): void;
   /** An inline pickle (joblib object array) finished at `end`. */
   inlinePickle?(start: number, end: number, ops: number): void;
 }
@@ -507,9 +510,16 @@ export class PickleMachine {
             const state = stack.length > fence ? stack.pop()! : this.underflow(opOffset);
             const target = stack.length > fence ? stack[stack.length - 1]! : this.underflow(opOffset);
             if (target instanceof PCall) target.state = state;
-            const action = hooks.build(target, state, opOffset, frames.frameEnd >= 0 && pos < frames.frameEnd);
+            const action = hooks.build(target, state, opOffset, frames.frameEnd >= 0 && pos < frames.frameEnd, inlineDepth > 0);
             if (action) {
               pos = this.afterBuild(action, target, pos, opOffset, inlineDepth);
+              // joblib replaces the wrapper on the stack by the array it read (the memo keeps the wrapper).
+              if (target instanceof PCall) {
+                const array = makeCall(target.callable, target.args, target.opcode, target.offset, target.kwargs);
+                array.state = target.state;
+                array.note = target.note ?? 'joblib array';
+                stack[stack.length - 1] = array;
+              }
             }
             break;
           }
@@ -583,7 +593,8 @@ export class PickleMachine {
       }
     } catch (error) {
       if (!(error instanceof Halt)) throw error;
-      hooks.issue(error.code, error.message, error.evidence);
+      if (hooks.stopped) hooks.stopped(error.code, error.message, error.evidence);
+      else hooks.issue(error.code, error.message, error.evidence);
       return { ok: false, start, end: opOffset, result: undefined, protocol, ops, memo, stoppedBy: error.code };
     }
   }

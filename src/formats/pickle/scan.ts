@@ -42,12 +42,7 @@ const BOMB_RATIO = 1000;
  */
 export async function scanPickles(bytes: Uint8Array, ctx: ScanContext, options: PickleScanOptions = {}): Promise<PickleScan> {
   const analysis = new PickleAnalysis(ctx);
-  const machine = new PickleMachine(bytes, analysis, {
-    maxOps: ctx.limits.maxPickleOps,
-    maxStack: MAX_STACK,
-    maxMemo: MAX_MEMO,
-    maxInlineDepth: MAX_INLINE_DEPTH,
-  });
+  const machine = new PickleMachine(bytes, analysis, machineLimits(ctx));
   const start = options.start ?? 0;
   const maxPickles = options.maxPickles ?? Infinity;
   const pickles: PickleFacts['pickles'] = [];
@@ -74,6 +69,7 @@ export async function scanPickles(bytes: Uint8Array, ctx: ScanContext, options: 
       break;
     }
     count++;
+    analysis.checkResult(run.result);
     if (pickles.length < MAX_PICKLES_RECORDED) {
       pickles.push({ start: run.start, end: run.end, protocol: run.protocol, opcodes: run.ops });
       if (run.result !== undefined) {
@@ -95,6 +91,8 @@ export async function scanPickles(bytes: Uint8Array, ctx: ScanContext, options: 
     analysis.report('PICKLE_TRAILING_DATA', `${bytes.length - pos} bytes follow the last pickle (ending at offset ${pos})`, { offset: pos, bytes: bytes.length - pos });
   }
 
+  // The joblib array skip holds for joblib.load only: pickle.load and torch.load read those bytes as opcodes.
+  if (analysis.joblibActions > 0) plainPass(bytes, ctx, analysis, start, maxPickles);
   collectEmbeddedPickles(analysis);
   const children = await scanNestedPayloads(analysis, ctx);
   const facts: PickleFacts = {
@@ -108,6 +106,32 @@ export async function scanPickles(bytes: Uint8Array, ctx: ScanContext, options: 
     joblibArrays: analysis.joblibArrays,
   };
   return { facts, findings: analysis.findingList(), children, end: pos, results, complete };
+}
+
+function machineLimits(ctx: ScanContext) {
+  return { maxOps: ctx.limits.maxPickleOps, maxStack: MAX_STACK, maxMemo: MAX_MEMO, maxInlineDepth: MAX_INLINE_DEPTH };
+}
+
+/**
+ * The same stream under plain pickle semantics (no joblib array skip), up to where CPython's
+ * unpickler would fail; only what it would have run before that is kept (absorbPlainPass).
+ */
+function plainPass(bytes: Uint8Array, ctx: ScanContext, analysis: PickleAnalysis, start: number, maxPickles: number): void {
+  const plain = new PickleAnalysis(ctx, true);
+  const machine = new PickleMachine(bytes, plain, machineLimits(ctx));
+  let pos = start;
+  let count = 0;
+  while (pos < bytes.length && count < maxPickles) {
+    plain.running = true;
+    const run = machine.run(pos);
+    plain.running = false;
+    if (!run.ok) break;
+    count++;
+    plain.checkResult(run.result);
+    machine.previousMemo = run.memo;
+    pos = run.end;
+  }
+  analysis.absorbPlainPass(plain);
 }
 
 /** Literal strings/bytes that decode to complete pickles become nested payloads too. */
