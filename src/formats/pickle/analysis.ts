@@ -3,6 +3,7 @@ import type { ScanContext } from '../types.js';
 import { BIT_GENERATOR_CTOR, type CalledArgument, CALLABLE_ARGUMENTS, DICT_LIKE, FORWARDING_HELPERS, LIST_LIKE, SET_LIKE } from './allowlist.js';
 import { type Classification, canonicalName, classifyGlobal } from './classify.js';
 import { DANGEROUS_DUNDERS } from './denylist.js';
+import { forgedDtypeFlags } from './dtype-state.js';
 import { PICKLE_CODES, type PickleCode } from './codes.js';
 import type { PickleCall, PickleFacts, PickleImport, PlainValue } from './facts.js';
 import { Halt } from './frames.js';
@@ -498,6 +499,8 @@ export class PickleAnalysis implements MachineHooks {
       }
       return undefined;
     }
+    const forged = forgedDtypeFlags(target, state);
+    if (forged) this.report('PICKLE_FORGED_DTYPE', `BUILD at offset ${offset}: ${forged}; numpy would read raw array bytes as object pointers`, { offset, reason: forged });
     const dunders = stateKeys(state).filter((k) => DANGEROUS_DUNDERS.has(k));
     if (dunders.length > 0) {
       this.report('PICKLE_DUNDER_STATE', `BUILD at offset ${offset} sets ${dunders.join(', ')} on ${describeValue(target)}`, { offset, keys: dunders });

@@ -9,6 +9,7 @@ export const PICKLE_CODES = {
   PICKLE_EXT_OPCODE: { severity: 'critical', title: 'EXT1/EXT2/EXT4 imports a callable through the copyreg extension registry' },
   PICKLE_BUILD_ON_GLOBAL: { severity: 'critical', title: 'BUILD sets attributes on a module, class or function' },
   PICKLE_GLOBAL_MUTATION: { severity: 'critical', title: 'APPEND/SETITEM/ADDITEMS calls a method of a module, class or function' },
+  PICKLE_FORGED_DTYPE: { severity: 'critical', title: 'numpy dtype state marks an object dtype as holding no objects (raw bytes read as pointers)' },
   PICKLE_DUNDER_STATE: { severity: 'high', title: 'BUILD state sets a dunder attribute (class or dict swap)' },
   PICKLE_NESTED_LOADER: { severity: 'critical', title: 'A nested loader is called with data that cannot be scanned' },
   PICKLE_NESTED_PICKLE: { severity: 'info', title: 'Bytes passed to a nested loader were scanned as a nested payload' },
