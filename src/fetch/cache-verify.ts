@@ -14,13 +14,16 @@ export async function verifyCachedBlob(path: string, etag: string, expectedSize?
   if (!stat.isFile()) return { state: 'corrupt', why: 'not a regular file' };
   if (expectedSize !== undefined && stat.size !== expectedSize) return { state: 'corrupt', why: `size ${stat.size}, expected ${expectedSize}` };
   const hasher = new BlobHasher(!SHA256_HEX.test(etag), stat.size);
+  let digests: Digests;
   try {
     const read = await hashFilePrefix(path, hasher);
     if (read !== stat.size) return { state: 'corrupt', why: 'changed while being verified' };
+    digests = await hasher.digest();
   } catch (error) {
     throw fsError(error, `read ${path}`);
+  } finally {
+    hasher.dispose();
   }
-  const digests = hasher.digest();
   if (!digestMatchesEtag(etag, digests)) return { state: 'corrupt', why: 'content does not hash to its name' };
   return { state: 'ok', digests, size: stat.size };
 }

@@ -5,6 +5,8 @@ const BATCH_BYTES = 1024 * 1024;
 /**
  * Sequential positional writes, batched to ~1 MiB with one write in flight, so the network read
  * and the disk write overlap while backpressure still holds (write() waits for the previous batch).
+ * Once a batch is on disk its buffers are handed to `written` (the hasher, which takes them over);
+ * the next batch waits for that too.
  */
 export class ChunkWriter {
   private pending: Buffer[] = [];
@@ -14,6 +16,7 @@ export class ChunkWriter {
   constructor(
     private readonly handle: FileHandle,
     private position: number,
+    private readonly written: (buffers: Buffer[]) => Promise<void>,
   ) {}
 
   /** Bytes handed to write(), whether or not already on disk. */
@@ -27,13 +30,13 @@ export class ChunkWriter {
     if (this.pendingBytes >= BATCH_BYTES) await this.issue();
   }
 
-  /** Waits until every byte handed to write() is in the file. */
+  /** Waits until every byte handed to write() is in the file (and handed to `written`). */
   async flush(): Promise<void> {
     await this.issue();
     await this.inFlight;
   }
 
-  /** Drops pending bytes and empties the file (a 200 answer to a Range request restarts from 0). */
+  /** Drops pending bytes and empties the file (a 200 answer to a Range request restarts from 0); batches already written have reached `written`. */
   async reset(): Promise<void> {
     await this.inFlight.catch(() => undefined);
     this.pending = [];
@@ -54,6 +57,7 @@ export class ChunkWriter {
     this.position += bytes;
     this.inFlight = this.handle.writev(buffers, at).then(({ bytesWritten }) => {
       if (bytesWritten !== bytes) throw Object.assign(new Error(`short write (${bytesWritten} of ${bytes} bytes)`), { code: 'EIO' });
+      return this.written(buffers);
     });
     // Observed by the next issue()/flush(); this only keeps an unobserved failure from being reported as unhandled.
     this.inFlight.catch(() => undefined);

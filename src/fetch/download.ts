@@ -67,14 +67,17 @@ async function downloadToIncomplete(ctx: DownloadContext, file: TreeFile, etag: 
   } catch (error) {
     throw fsError(error, `create ${part}`, file.path);
   }
-  const hasher = new BlobHasher(!file.lfs, file.size);
+  const hasher = new BlobHasher(!file.lfs, file.size, file.path);
   try {
     const resumeFrom = await resumePoint(handle, part, hasher, file.size);
     ctx.onBytes(resumeFrom);
-    const writer = new ChunkWriter(handle, resumeFrom);
+    // Each batch is hashed once it is on disk: the hasher takes the buffers over (no copy, no re-read).
+    const writer = new ChunkWriter(handle, resumeFrom, (buffers) => hasher.update(buffers));
     await transferWithRetries(ctx, file, etag, writer, hasher);
     await writer.flush().catch((error: unknown) => Promise.reject(fsError(error, `write ${file.path}`, file.path)));
-    const digests = hasher.digest();
+    // Every byte is in the file and was handed to the hasher: size (writer.offset) and digest decide.
+    const digests = await hasher.digest();
+    if (digests.bytes !== file.size) throw new FetchError('INTEGRITY', `${file.path}: ${digests.bytes} bytes hashed, ${file.size} listed`, { file: file.path });
     const ok = file.lfs ? digests.sha256 === file.lfs.sha256 : digests.gitSha1 === file.oid;
     if (!ok) {
       const [kind, want, got] = file.lfs ? ['sha256', file.lfs.sha256, digests.sha256] : ['git sha1', file.oid, digests.gitSha1 ?? ''];
@@ -83,6 +86,7 @@ async function downloadToIncomplete(ctx: DownloadContext, file: TreeFile, etag: 
     await handle.close();
     return digests;
   } catch (error) {
+    hasher.dispose();
     await handle.close().catch(() => undefined);
     const coded = error instanceof FetchError ? error : fsError(error, `download ${file.path}`, file.path);
     if (!KEEP_PARTIAL.has(coded.code)) await rm(part, { force: true }).catch(() => undefined);
@@ -109,15 +113,15 @@ async function resumePoint(handle: FileHandle, part: string, hasher: BlobHasher,
 
 async function transferWithRetries(ctx: DownloadContext, file: TreeFile, etag: string, writer: ChunkWriter, hasher: BlobHasher): Promise<void> {
   let failures = 0;
-  for (let attempt = 0; hasher.bytes < file.size; attempt++) {
-    const before = hasher.bytes;
+  for (let attempt = 0; writer.offset < file.size; attempt++) {
+    const before = writer.offset;
     try {
       await transferOnce(ctx, file, etag, writer, hasher);
     } catch (error) {
       if (!(error instanceof Retryable)) throw error;
       // What arrived is good: keep it on disk before trying again from there.
       await writer.flush().catch((e: unknown) => Promise.reject(fsError(e, `write ${file.path}`, file.path)));
-      if (hasher.bytes > before) failures = 0;
+      if (writer.offset > before) failures = 0;
       if (failures >= ctx.backoff.retries || attempt >= MAX_ATTEMPTS) throw error.error;
       await pause(ctx.backoff, failures, error.retryAfterMs, ctx.signal);
       failures++;
@@ -127,7 +131,7 @@ async function transferWithRetries(ctx: DownloadContext, file: TreeFile, etag: s
 
 /** One GET of the file from the current offset, following the hub's redirect to its CDN. */
 async function transferOnce(ctx: DownloadContext, file: TreeFile, etag: string, writer: ChunkWriter, hasher: BlobHasher): Promise<void> {
-  const offset = hasher.bytes;
+  const offset = writer.offset;
   const extra: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) extra.range = `bytes=${offset}-`;
   const errorCtx = { repo: ctx.repo.id, revision: ctx.commit, file: file.path, tokenSent: ctx.http.tokenSent };
@@ -147,11 +151,12 @@ async function transferOnce(ctx: DownloadContext, file: TreeFile, etag: string, 
   await checkBodyHeaders(res, file, offset);
   if (res.status === 200 && offset > 0) {
     // The server ignored the Range: the partial bytes are replaced by the full body.
-    hasher.reset();
+    // The writer first: batches already on disk reach the hasher before its reset.
     await writer.reset().catch((error: unknown) => Promise.reject(fsError(error, `truncate ${file.path}`, file.path)));
+    hasher.reset();
     ctx.onBytes(-offset);
   }
-  await streamBody(ctx, res, file, writer, hasher);
+  await streamBody(ctx, res, file, writer);
 }
 
 /** The hub's own answer for this file must name the resolved commit and the etag/size the tree listed. */
@@ -190,34 +195,35 @@ async function checkBodyHeaders(res: HttpResponse, file: TreeFile, offset: numbe
   if (length !== undefined && parseSize(length) !== file.size - offset) return fail('Content-Length does not match Content-Range');
 }
 
-async function streamBody(ctx: DownloadContext, res: HttpResponse, file: TreeFile, writer: ChunkWriter, hasher: BlobHasher): Promise<void> {
+async function streamBody(ctx: DownloadContext, res: HttpResponse, file: TreeFile, writer: ChunkWriter): Promise<void> {
   // Name the repository file, not the (CDN) URL: the error must say which file failed.
   const where = `${file.path} (${describeUrl(res.url)})`;
   try {
     for await (const chunk of res.body) {
       const buffer = chunk as Buffer;
-      if (hasher.bytes + buffer.length > file.size) {
+      // Read before write(): once on disk the buffer's memory moves to the hash worker.
+      const length = buffer.length;
+      if (writer.offset + length > file.size) {
         res.body.destroy();
         throw new FetchError('INTEGRITY', `${file.path}: body is longer than the ${file.size} bytes listed`, { file: file.path });
       }
-      hasher.update(buffer);
       try {
         await writer.write(buffer);
       } catch (error) {
         res.body.destroy();
         throw fsError(error, `write ${file.path}`, file.path);
       }
-      ctx.onBytes(buffer.length);
+      ctx.onBytes(length);
     }
   } catch (error) {
     const failure = transportFailure(error, ctx.signal, where);
     if (failure instanceof Retryable && failure.error.code === 'NETWORK') {
       // The connection closed mid-body: if retries cannot complete it, the file is short, which is an integrity failure.
-      throw new Retryable(new FetchError('INTEGRITY', `${file.path}: body ended after ${hasher.bytes} of ${file.size} bytes (connection closed)`, { file: file.path, cause: failure.error }));
+      throw new Retryable(new FetchError('INTEGRITY', `${file.path}: body ended after ${writer.offset} of ${file.size} bytes (connection closed)`, { file: file.path, cause: failure.error }));
     }
     throw failure;
   }
-  if (hasher.bytes < file.size) {
-    throw new Retryable(new FetchError('INTEGRITY', `${file.path}: body ended after ${hasher.bytes} of ${file.size} bytes`, { file: file.path }));
+  if (writer.offset < file.size) {
+    throw new Retryable(new FetchError('INTEGRITY', `${file.path}: body ended after ${writer.offset} of ${file.size} bytes`, { file: file.path }));
   }
 }
