@@ -47,7 +47,8 @@ export async function check(target: string, options: CheckOptions = {}): Promise
   const { root } = await resolveTarget(resolved.path);
   const lockPath = resolveLockfilePath(resolved.lockBase ?? root, options.lockfilePath ?? policy.lockfile.path);
   const lockRel = relativeInside(root, lockPath);
-  const exclude = (rel: string) => rel === lockRel || rel === LOCKFILE_NAME;
+  // A local folder's own modelscan.lock is ours, not the model's; a hub repository's files are all the model's.
+  const exclude = (rel: string) => rel === lockRel || (resolved.source.kind === 'local' && rel === LOCKFILE_NAME);
 
   const scan = await scanTarget(resolved.path, {
     exclude,
