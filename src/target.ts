@@ -25,10 +25,14 @@ export interface ResolvedTarget {
 const HUB_PREFIX = 'hf://';
 const REPO_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** A target is a hub repository when it says so (hf://org/name) or is org/name and no such local path exists. */
+/**
+ * A target is a hub repository when it says so (hf://org/name), or is org/name while neither that path nor
+ * its first folder exists locally: `out/model` with an existing `out/` is a missing local path (exit 2),
+ * never a silent fetch of whatever someone published as out/model.
+ */
 export function hubRepoOf(target: string): string | undefined {
   if (target.startsWith(HUB_PREFIX)) return target.slice(HUB_PREFIX.length);
-  if (REPO_SHAPE.test(target) && !existsSync(target)) return target;
+  if (REPO_SHAPE.test(target) && !existsSync(target) && !existsSync(target.split('/')[0]!)) return target;
   return undefined;
 }
 

@@ -17,7 +17,10 @@ export interface ErrorContext {
 export function hubStatusError(status: number, headers: Headers, ctx: ErrorContext): FetchError {
   const code = safeHeader(headers, 'x-error-code');
   const serverMessage = safeHeader(headers, 'x-error-message');
-  const said = serverMessage ? ` (hub: ${oneLine(serverMessage, 200)})` : '';
+  // A hub or proxy may echo request headers; a message that looks like it carries credentials is dropped
+  // whole, since truncation could otherwise cut a token in half and slip past exact-match redaction.
+  const looksSecret = serverMessage !== undefined && /bearer|authorization|hf_[A-Za-z0-9]/i.test(serverMessage);
+  const said = serverMessage && !looksSecret ? ` (hub: ${oneLine(serverMessage, 200)})` : '';
   const opts = ctx.file !== undefined ? { file: ctx.file } : {};
   const where = ctx.file !== undefined ? `${ctx.file} in ${ctx.repo}@${ctx.revision}` : `${ctx.repo}@${ctx.revision}`;
   if (code === 'GatedRepo') {

@@ -10,7 +10,8 @@ export function normalizeEndpoint(input: string): string {
   try {
     url = new URL(input);
   } catch {
-    throw new FetchError('PROTOCOL', `invalid endpoint ${JSON.stringify(input.slice(0, 200))}: not a URL`);
+    // Never echo the input: a malformed URL may still carry user:token@ credentials.
+    throw new FetchError('PROTOCOL', 'invalid endpoint: not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError('PROTOCOL', `invalid endpoint: scheme ${url.protocol} is not http or https`);
   if (url.username || url.password) throw new FetchError('PROTOCOL', 'invalid endpoint: credentials in the URL are not allowed (use a token)');

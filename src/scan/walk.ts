@@ -56,7 +56,9 @@ export async function resolveTarget(target: string): Promise<{ absTarget: string
 
 export async function walkTarget(target: string, options: { exclude?: (rel: string) => boolean; allowedRoots?: string[] } = {}): Promise<WalkResult> {
   const { absTarget, root, singleFile } = await resolveTarget(target);
-  const allowed = [root, ...(options.allowedRoots ?? []).map((r) => resolve(r))];
+  // Allowed roots are compared with realpath()s, so resolve their own symlinks too (a cache under a linked ~/.cache).
+  const extraRoots = await Promise.all((options.allowedRoots ?? []).map((r) => realpath(resolve(r)).catch(() => resolve(r))));
+  const allowed = [root, ...extraRoots];
   const entries: WalkEntry[] = [];
   const visitedDirs = new Set<string>();
 
