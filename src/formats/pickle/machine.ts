@@ -342,7 +342,7 @@ export class PickleMachine {
             break;
           }
           case 0x74: { // TUPLE
-            const items = this.popMark(stack, marks, opOffset);
+            const items = this.popTupleItems(stack, marks, opOffset);
             fence = lastMark(marks);
             stack.push(makeTuple(items));
             break;
@@ -621,6 +621,58 @@ export class PickleMachine {
     this.hooks.inlinePickle?.(pos, inner.end, inner.ops);
     if (target instanceof PCall) target.note = 'joblib object array';
     return inner.end;
+  }
+
+  /**
+   * popMark for TUPLE: short item lists are array literals, whose allocation sites V8 can pretenure
+   * (tuples live as long as the pickle); the order and contents are those of popMark.
+   */
+  private popTupleItems(stack: Value[], marks: number[], opOffset: number): Value[] {
+    if (marks.length === 0) halt('PICKLE_MARK_ERROR', `${opcodeName(this.bytes[opOffset]!)} at offset ${opOffset} needs a MARK; there is none`, opOffset);
+    const s = stack;
+    switch (s.length - marks[marks.length - 1]!) {
+      case 1: {
+        marks.pop();
+        return [s.pop()!];
+      }
+      case 2: {
+        marks.pop();
+        const v1 = s.pop()!;
+        return [s.pop()!, v1];
+      }
+      case 3: {
+        marks.pop();
+        const v2 = s.pop()!;
+        const v1 = s.pop()!;
+        return [s.pop()!, v1, v2];
+      }
+      case 4: {
+        marks.pop();
+        const v3 = s.pop()!;
+        const v2 = s.pop()!;
+        const v1 = s.pop()!;
+        return [s.pop()!, v1, v2, v3];
+      }
+      case 5: {
+        marks.pop();
+        const v4 = s.pop()!;
+        const v3 = s.pop()!;
+        const v2 = s.pop()!;
+        const v1 = s.pop()!;
+        return [s.pop()!, v1, v2, v3, v4];
+      }
+      case 6: {
+        marks.pop();
+        const v5 = s.pop()!;
+        const v4 = s.pop()!;
+        const v3 = s.pop()!;
+        const v2 = s.pop()!;
+        const v1 = s.pop()!;
+        return [s.pop()!, v1, v2, v3, v4, v5];
+      }
+      default:
+        return this.popMark(stack, marks, opOffset);
+    }
   }
 
   private popMark(stack: Value[], marks: number[], opOffset: number): Value[] {

@@ -84,22 +84,62 @@ export class PGlobal {
 
 export type CallOpcode = 'REDUCE' | 'NEWOBJ' | 'NEWOBJ_EX' | 'INST' | 'OBJ';
 
+/** The parts of a PCall most calls never get, kept out of line so the millions of plain calls stay small. */
+interface CallExtra {
+  state: Value | undefined;
+  items: Value[] | undefined;
+  kv: Value[] | undefined;
+  note: string | undefined;
+  kwargs: Value | undefined;
+}
+
+function newExtra(): CallExtra {
+  return { state: undefined, items: undefined, kv: undefined, note: undefined, kwargs: undefined };
+}
+
 /** The result of calling something at load time. BUILD state and appended items are attached. */
 export class PCall {
-  state: Value | undefined = undefined;
-  /** Items added by APPEND(S)/ADDITEMS on the result (list- or set-like objects). */
-  items: Value[] | undefined = undefined;
-  /** Keys and values added by SETITEM(S) on the result (dict-like objects), flat: k0, v0, k1, v1, ... */
-  kv: Value[] | undefined = undefined;
-  /** Set when the analyser replaced this object by inline data (joblib arrays). */
-  note: string | undefined = undefined;
+  /** Out-of-line storage of state, items, kv, note and kwargs; undefined until one is set. */
+  extra: CallExtra | undefined = undefined;
   constructor(
     readonly callable: Value,
     readonly args: Value,
     readonly opcode: CallOpcode,
     readonly offset: number,
-    readonly kwargs: Value | undefined = undefined,
-  ) {}
+    kwargs: Value | undefined = undefined,
+  ) {
+    if (kwargs !== undefined) (this.extra = newExtra()).kwargs = kwargs;
+  }
+  get kwargs(): Value | undefined {
+    return this.extra?.kwargs;
+  }
+  get state(): Value | undefined {
+    return this.extra?.state;
+  }
+  set state(value: Value | undefined) {
+    (this.extra ??= newExtra()).state = value;
+  }
+  /** Items added by APPEND(S)/ADDITEMS on the result (list- or set-like objects). */
+  get items(): Value[] | undefined {
+    return this.extra?.items;
+  }
+  set items(value: Value[] | undefined) {
+    (this.extra ??= newExtra()).items = value;
+  }
+  /** Keys and values added by SETITEM(S) on the result (dict-like objects), flat: k0, v0, k1, v1, ... */
+  get kv(): Value[] | undefined {
+    return this.extra?.kv;
+  }
+  set kv(value: Value[] | undefined) {
+    (this.extra ??= newExtra()).kv = value;
+  }
+  /** Set when the analyser replaced this object by inline data (joblib arrays). */
+  get note(): string | undefined {
+    return this.extra?.note;
+  }
+  set note(value: string | undefined) {
+    (this.extra ??= newExtra()).note = value;
+  }
 }
 
 /** The object a persistent_load hook returns for PERSID/BINPERSID. */
@@ -185,18 +225,8 @@ export function makeTuple(items: Value[]): PTuple {
 }
 
 export function makeCall(callable: Value, args: Value, opcode: CallOpcode, offset: number, kwargs: Value | undefined = undefined): PCall {
-  return {
-    __proto__: CALL_PROTO,
-    state: undefined,
-    items: undefined,
-    kv: undefined,
-    note: undefined,
-    callable,
-    args,
-    opcode,
-    offset,
-    kwargs,
-  } as unknown as PCall;
+  if (kwargs !== undefined) return new PCall(callable, args, opcode, offset, kwargs);
+  return { __proto__: CALL_PROTO, extra: undefined, callable, args, opcode, offset } as unknown as PCall;
 }
 
 export function makePersistent(pid: Value, offset: number): PPersistent {
