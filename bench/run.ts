@@ -6,12 +6,18 @@ import { benchDownload } from './download.js';
 import { benchHash } from './hash.js';
 import { benchPickle } from './pickle.js';
 import { benchTorchZip } from './torch-zip.js';
+import { benchVerify } from './verify.js';
+import { benchProbeHarness } from './probe-harness.js';
+import { benchProbes } from './probes.js';
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['hashing', benchHash],
   ['torch zip', benchTorchZip],
   ['pickle', benchPickle],
   ['download', benchDownload],
+  ['signature verification', benchVerify],
+  ['probe harness', benchProbeHarness],
+  ['probes', benchProbes],
 ];
 
 for (const [name, run] of sections) {

@@ -15,6 +15,9 @@ import { ZIP_CODES } from './formats/zip/codes.js';
 import { FETCH_CODES } from './fetch/codes.js';
 import { POLICY_CODES } from './policy/codes.js';
 import { LOCKFILE_CODES } from './verify/codes.js';
+import { SIGNATURE_CODES } from './verify/oms/codes.js';
+import { ATTEST_CODES } from './attest/codes.js';
+import { PROBE_CODES } from './probes/codes.js';
 
 /** Every finding code of every stage, by group. docs/findings.md is generated from this (a test checks). */
 export const CODE_TABLES: Record<string, CodeTable> = {
@@ -35,6 +38,9 @@ export const CODE_TABLES: Record<string, CodeTable> = {
   fetch: FETCH_CODES,
   policy: POLICY_CODES,
   lockfile: LOCKFILE_CODES,
+  signature: SIGNATURE_CODES,
+  attestation: ATTEST_CODES,
+  probes: PROBE_CODES,
 };
 
 const ALL: Map<string, CodeInfo> = new Map(Object.values(CODE_TABLES).flatMap((table) => Object.entries(table)));

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { FetchOptions, Snapshot } from './fetch/index.js';
-import { fetchSnapshot } from './fetch/index.js';
+import { fetchSnapshot, parseRepoId } from './fetch/index.js';
+import { DEFAULT_ENDPOINT, normalizeEndpoint } from './fetch/urls.js';
 
 /** Options of the fetch stage that `check` passes through (CLI flags and environment). */
 export type HubOptions = Omit<FetchOptions, 'repo'>;
@@ -9,6 +10,12 @@ export type HubOptions = Omit<FetchOptions, 'repo'>;
 export type TargetSource =
   | { kind: 'local'; path: string }
   | { kind: 'hub'; endpoint: string; repo: string; revision: string; commit: string; snapshotDir: string };
+
+/**
+ * A target before any byte is read: a local path, or the hub repository, endpoint and revision that the
+ * fetch stage will use (so the policy can judge the source before anything is downloaded).
+ */
+export type TargetPlan = { kind: 'local'; path: string } | { kind: 'hub'; repo: string; endpoint: string; revision: string };
 
 export interface ResolvedTarget {
   /** The folder (or file) to scan. */
@@ -36,11 +43,23 @@ export function hubRepoOf(target: string): string | undefined {
   return undefined;
 }
 
-/** Turns the user's target into bytes on disk: a local path as is, a hub repository fetched into the cache. */
-export async function resolveCheckTarget(target: string, hub: HubOptions = {}): Promise<ResolvedTarget> {
+/** Decides local or hub; for a hub target, validates and fixes the repository id, endpoint and revision. */
+export function planTarget(target: string, hub: HubOptions = {}): TargetPlan {
   const repo = hubRepoOf(target);
-  if (repo === undefined) return { path: target, allowedRoots: [], source: { kind: 'local', path: target }, repaired: [] };
-  const snapshot: Snapshot = await fetchSnapshot({ ...hub, repo });
+  if (repo === undefined) return { kind: 'local', path: target };
+  const env = hub.env ?? process.env;
+  return {
+    kind: 'hub',
+    repo: parseRepoId(repo).id,
+    endpoint: normalizeEndpoint(hub.endpoint ?? (env['HF_ENDPOINT'] || DEFAULT_ENDPOINT)),
+    revision: hub.revision ?? 'main',
+  };
+}
+
+/** Turns a plan into bytes on disk: a local path as is, a hub repository fetched into the cache. */
+export async function resolvePlan(plan: TargetPlan, hub: HubOptions = {}): Promise<ResolvedTarget> {
+  if (plan.kind === 'local') return { path: plan.path, allowedRoots: [], source: { kind: 'local', path: plan.path }, repaired: [] };
+  const snapshot: Snapshot = await fetchSnapshot({ ...hub, repo: plan.repo, endpoint: plan.endpoint, revision: plan.revision });
   return {
     path: snapshot.snapshotDir,
     allowedRoots: [snapshot.blobsDir],
@@ -55,4 +74,9 @@ export async function resolveCheckTarget(target: string, hub: HubOptions = {}): 
     lockBase: process.cwd(),
     repaired: snapshot.files.filter((f) => f.repaired).map((f) => f.path),
   };
+}
+
+/** Turns the user's target into bytes on disk: a local path as is, a hub repository fetched into the cache. */
+export async function resolveCheckTarget(target: string, hub: HubOptions = {}): Promise<ResolvedTarget> {
+  return resolvePlan(planTarget(target, hub), hub);
 }

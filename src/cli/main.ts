@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { check } from '../check.js';
+import { check, type CheckOptions } from '../check.js';
 import { ModelscanError, describeError } from '../core/errors.js';
 import { toolVersion } from '../core/package-root.js';
 import { loadPolicy } from '../policy/load.js';
@@ -9,7 +9,12 @@ import { REPORT_FORMATS, renderReport, type ReportFormat } from '../report/rende
 import { lock } from '../lock.js';
 import { FetchError } from '../fetch/index.js';
 import type { HubOptions } from '../target.js';
+import { SignError } from '../sign/errors.js';
+import { registerAttestCommand } from './attest-command.js';
 import { EXIT } from './exit-codes.js';
+import { abandonedRuns } from '../probes/runtime/index.js';
+import { registerSignCommand } from './sign-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 async function emit(text: string, output: string | undefined): Promise<void> {
   if (!output) {
@@ -23,6 +28,10 @@ async function emit(text: string, output: string | undefined): Promise<void> {
   }
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
@@ -34,6 +43,7 @@ interface CheckFlags {
   format: ReportFormat;
   output?: string;
   lockfile?: string;
+  golden?: string;
   jobs: number;
   quiet?: boolean;
   revision?: string;
@@ -41,6 +51,54 @@ interface CheckFlags {
   tokenFile?: string;
   cacheDir?: string;
   offline?: boolean;
+  signature?: string;
+  publicKey: string[];
+  certificateChain: string[];
+  identity: string[];
+  identityProvider: string[];
+  trustRoot?: string;
+  attest?: string;
+  attestKey?: string;
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+}
+
+/** --identity I --identity-provider U, paired in order: each Sigstore signer needs both. */
+function signatureOptions(opts: CheckFlags): Pick<CheckOptions, 'signaturePath' | 'trust'> {
+  if (opts.identity.length !== opts.identityProvider.length)
+    throw new ModelscanError('USAGE', `--identity and --identity-provider come in pairs (got ${opts.identity.length} and ${opts.identityProvider.length})`);
+  const signers = opts.identity.map((identity, i) => ({ identity, issuer: opts.identityProvider[i]! }));
+  return {
+    ...(opts.signature ? { signaturePath: opts.signature } : {}),
+    trust: {
+      signers,
+      publicKeys: opts.publicKey,
+      certificateChains: opts.certificateChain,
+      ...(opts.trustRoot ? { trustedRoot: opts.trustRoot } : {}),
+    },
+  };
+}
+
+function attestOptions(opts: CheckFlags): Pick<CheckOptions, 'attest'> {
+  if (!opts.attest) {
+    const stray = (['attestKey', 'identityToken', 'fulcioUrl', 'rekorUrl', 'tsaUrl'] as const).find((k) => opts[k] !== undefined);
+    if (stray) throw new ModelscanError('USAGE', `--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --attest`);
+    return {};
+  }
+  // The environment's token (CI) is the default for keyless signing only: a local key wins over it.
+  const identityToken = opts.identityToken ?? (opts.attestKey ? undefined : process.env['SIGSTORE_ID_TOKEN'] || undefined);
+  return {
+    attest: {
+      path: opts.attest,
+      ...(opts.attestKey ? { key: opts.attestKey } : {}),
+      ...(identityToken ? { identityToken } : {}),
+      ...(opts.fulcioUrl ? { fulcioURL: opts.fulcioUrl } : {}),
+      ...(opts.rekorUrl ? { rekorURL: opts.rekorUrl } : {}),
+      ...(opts.tsaUrl ? { tsaURL: opts.tsaUrl } : {}),
+    },
+  };
 }
 
 function hubOptions(opts: CheckFlags): HubOptions {
@@ -80,14 +138,30 @@ function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--lockfile <file>', 'verify every file against this modelscan.lock (overrides the policy lockfile.path)')
+    .option('--golden <path>', 'golden set for the behavioural probes: .npz, folder with inputs.npy + labels.npy, or .safetensors (overrides probes.golden)')
     .option('-j, --jobs <n>', 'files scanned in parallel', positiveInt, 4)
-    .option('-q, --quiet', 'print nothing on stdout when --output is not given, and no progress bar; the exit code tells the verdict');
+    .option('-q, --quiet', 'print nothing on stdout when --output is not given, and no progress bar; the exit code tells the verdict')
+    .option('--signature <file>', 'OMS model signature to verify (default: the policy signature.path, model.sig in the model folder); it must exist')
+    .option('--public-key <file>', 'trust this PEM public key for key-signed models (repeatable; added to signature.public_keys)', collect, [])
+    .option('--certificate-chain <file>', 'trust this PEM CA certificate for certificate-signed models (repeatable; added to signature.certificate_chains)', collect, [])
+    .option('--identity <identity>', 'trust this Sigstore signer identity (certificate SAN), paired with --identity-provider (repeatable)', collect, [])
+    .option('--identity-provider <url>', 'OIDC issuer of the matching --identity (repeatable)', collect, [])
+    .option('--trust-root <file>', 'Sigstore trusted_root.json or model_signing trust config replacing the shipped one (and signature.trusted_root)')
+    .option('--attest <file>', 'also write a signed in-toto attestation of the verdict (a Sigstore bundle) to this file')
+    .option('--attest-key <file>', 'sign the attestation with this PEM EC private key (default: keyless, with an identity token)')
+    .option('--identity-token <token>', 'OIDC token for keyless attestation signing (default: SIGSTORE_ID_TOKEN)')
+    .option('--fulcio-url <url>', 'keyless attestation: Fulcio URL (default: the Sigstore public-good instance)')
+    .option('--rekor-url <url>', 'keyless attestation: Rekor URL (default: the Sigstore public-good instance)')
+    .option('--tsa-url <url>', 'keyless attestation: RFC 3161 timestamp authority URL (default: none)');
   withHubOptions(checkCommand).action(async (target: string, opts: CheckFlags) => {
     const report = await check(target, {
       ...(opts.policy ? { policyPath: opts.policy } : {}),
       ...(opts.lockfile ? { lockfilePath: opts.lockfile } : {}),
+      ...(opts.golden ? { goldenPath: opts.golden } : {}),
       concurrency: opts.jobs,
       hub: hubOptions(opts),
+      ...signatureOptions(opts),
+      ...attestOptions(opts),
     });
     if (!(opts.quiet && !opts.output)) await emit(renderReport(report, opts.format), opts.output);
     process.exitCode = report.verdict === 'APPROVE' ? EXIT.APPROVE : EXIT.DENY;
@@ -114,22 +188,35 @@ function buildProgram(): Command {
       const loaded = await loadPolicy(file);
       process.stdout.write(`${file}: valid policy "${loaded.policy.name}" (sha256 ${loaded.sha256})\n`);
     });
+
+  registerVerifyCommand(program);
+  registerSignCommand(program);
+  registerAttestCommand(program);
   return program;
 }
 
-/** Defence in depth: whatever an error says, a token from the environment never reaches stderr. */
-function redact(text: string): string {
+/** Tokens given on the command line (--identity-token T or --identity-token=T). */
+function argvSecrets(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((arg, i) => {
+    if (arg === '--identity-token' && argv[i + 1] !== undefined) out.push(argv[i + 1]!);
+    else if (arg.startsWith('--identity-token=')) out.push(arg.slice('--identity-token='.length));
+  });
+  return out;
+}
+
+/** Defence in depth: whatever an error says, a token from the environment or the command line never reaches stderr. */
+function redact(text: string, extra: readonly string[] = []): string {
   let out = text;
-  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
-    const secret = process.env[name];
-    if (secret && secret.length >= 4) out = out.split(secret).join('<redacted>');
-  }
+  const secrets = [...['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'SIGSTORE_ID_TOKEN'].map((name) => process.env[name]), ...extra];
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('<redacted>');
   return out;
 }
 
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
   const program = buildProgram();
+  const secrets = argvSecrets(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.APPROVE;
@@ -140,17 +227,24 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.INCOMPLETE;
     }
     if (error instanceof FetchError) {
-      process.stderr.write(`modelscan: ${redact(error.message)}\n`);
+      process.stderr.write(`modelscan: ${redact(error.message, secrets)}\n`);
+      return EXIT.INCOMPLETE;
+    }
+    if (error instanceof SignError) {
+      // check --attest could not sign or write the attestation: the verdict is not attested, so exit 2.
+      process.stderr.write(`modelscan: attestation: ${error.code}: ${redact(error.message, secrets)}\n`);
       return EXIT.INCOMPLETE;
     }
     if (error instanceof ModelscanError) {
-      process.stderr.write(`modelscan: ${redact(error.message)}\n`);
+      process.stderr.write(`modelscan: ${redact(error.message, secrets)}\n`);
       return EXIT.INCOMPLETE;
     }
-    process.stderr.write(`modelscan: internal error: ${redact(describeError(error))}\n`);
+    process.stderr.write(`modelscan: internal error: ${redact(describeError(error), secrets)}\n`);
     return EXIT.INCOMPLETE;
   }
 }
 
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
+// A forward pass that ran past its deadline was abandoned; its native thread can never finish, so end now.
+if (abandonedRuns() > 0) process.exit(code);

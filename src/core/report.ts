@@ -1,6 +1,7 @@
 import type { Finding } from './finding.js';
 import type { FormatId } from '../formats/types.js';
 import type { TargetSource } from '../target.js';
+import type { ModelProbeReport } from '../probes/types.js';
 
 export type Verdict = 'APPROVE' | 'DENY';
 
@@ -55,6 +56,51 @@ export interface Report {
   files: ScannedFile[];
   findings: ReportFinding[];
   lockfile?: { path: string; status: 'verified' | 'mismatch' | 'not-found' };
+  /** Behavioural probes, one entry per ONNX model (docs/probes.md). */
+  probes?: ModelProbeReport[];
+  /** Present when a model signature was found, required, or asked for with --signature. */
+  signature?: ReportSignature;
+  /** Hub targets only: how the source rules of the policy were applied. */
+  provenance?: ReportProvenance;
+  /** Present when --attest wrote a signed attestation of this report's verdict. */
+  attestation?: { path: string };
   startedAt: string;
   durationMs: number;
+}
+
+/**
+ * The OMS model signature as `check` saw it. 'verified': valid and from a trusted signer; 'invalid': present
+ * and rejected (the finding says why); 'missing': required and absent; 'unverified': present, but the policy
+ * gives no trust to verify it with (not evidence); 'unchecked': verification could not be completed.
+ */
+export interface ReportSignature {
+  /** The signature file, relative to the target folder when inside it. */
+  path: string;
+  status: 'verified' | 'invalid' | 'missing' | 'unverified' | 'unchecked';
+  /** 'sigstore' | 'key' | 'certificate' when verified. */
+  method?: string;
+  /** Who signed, as the verifier names it (e.g. identity and issuer, or the trusted key's file and hint). */
+  signer?: Record<string, string>;
+  /** The OMS subject digest (sha256 over the signed resources), hex. */
+  rootDigest?: string;
+  predicateType?: string;
+  /** True for the legacy v0.2 encoding. */
+  legacy?: boolean;
+  /** The finding code when not verified. */
+  code?: string;
+  reason?: string;
+  /** Files hashed again for the signature check, and digests taken from the scan instead. */
+  hashedFiles?: number;
+  reusedDigests?: number;
+}
+
+/** Which hub source rules applied and what they compared. */
+export interface ReportProvenance {
+  /** False when the policy denied the source before any byte was downloaded. */
+  fetched: boolean;
+  pinned: 'none' | 'commit' | 'lockfile';
+  /** The commit `sources.commits` expects for this repository. */
+  expectedCommit?: string;
+  /** The commit the lockfile pins for this repository. */
+  lockfileCommit?: string;
 }

@@ -3,8 +3,13 @@ import type { ReportFinding, ScanResult, Verdict } from '../core/report.js';
 import { atLeast, severityRank } from '../core/severity.js';
 import type { FormatId } from '../formats/types.js';
 import type { TargetSource } from '../target.js';
-import { POLICY_CODES } from './codes.js';
+import { LOCKFILE_CODES } from '../verify/codes.js';
+import { SIGNATURE_CODES } from '../verify/oms/codes.js';
+import { ENFORCED_POLICY_CODE_SET, POLICY_CODES } from './codes.js';
+import { sourceFindings } from './sources.js';
 import type { Policy } from './types.js';
+
+export { sourceAllowed } from './sources.js';
 
 /** Formats whose loading unpickles (directly or inside an archive). */
 export const PICKLE_FAMILY: ReadonlySet<FormatId> = new Set(['pickle', 'pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript']);
@@ -22,6 +27,8 @@ export interface EvaluateInput {
   source?: TargetSource;
   /** Findings from other stages (lockfile, signatures). */
   extraFindings?: Finding[];
+  /** False when the policy denied the source before anything was fetched (no POLICY_NOTHING_SCANNED then). */
+  fetched?: boolean;
   /** Looks up a code's table entry (for `incomplete`); unknown codes are treated as incomplete. */
   codeInfo: (code: string) => CodeInfo | undefined;
 }
@@ -31,20 +38,22 @@ function globalMatches(pattern: string, qualified: string): boolean {
   return pattern === qualified;
 }
 
-/** `org/*`, `org/name`, or with an endpoint: `https://hub.example/org/*`. */
-export function sourceAllowed(patterns: readonly string[], endpoint: string, repo: string): boolean {
-  const full = `${endpoint.replace(/\/+$/, '')}/${repo}`;
-  return patterns.some((pattern) => {
-    const subject = pattern.includes('://') ? full : repo;
-    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
-    return regex.test(subject);
-  });
+/**
+ * Codes no policy key can waive or soften: the provenance rules the policy demands, the lockfile's
+ * mismatches, and every signature verification failure (SIGNATURE_*, from the verify stage). They deny
+ * unless their table severity is info.
+ */
+const ENFORCED_LOCKFILE_CODES: ReadonlySet<string> = new Set(['LOCKFILE_MISMATCH', 'LOCKFILE_MISSING_FILE', 'LOCKFILE_EXTRA_FILE'] satisfies Array<keyof typeof LOCKFILE_CODES>);
+
+const SIGNATURE_CODE_NAMES: ReadonlySet<string> = new Set(Object.keys(SIGNATURE_CODES));
+
+export function isEnforced(code: string): boolean {
+  return ENFORCED_POLICY_CODE_SET.has(code) || ENFORCED_LOCKFILE_CODES.has(code) || SIGNATURE_CODE_NAMES.has(code);
 }
 
-function policyFindings(scan: ScanResult, policy: Policy, source: TargetSource | undefined): Finding[] {
+function policyFindings(scan: ScanResult, policy: Policy, source: TargetSource | undefined, fetched: boolean): Finding[] {
   const out: Finding[] = [];
-  if (source?.kind === 'hub' && policy.sources.allow.length > 0 && !sourceAllowed(policy.sources.allow, source.endpoint, source.repo))
-    out.push(makeFinding(POLICY_CODES, 'POLICY_SOURCE_DENIED', { file: '.', location: [] }, `${source.endpoint} ${source.repo} is not an allowed source (sources.allow)`, { endpoint: source.endpoint, repo: source.repo }));
+  if (source?.kind === 'hub') out.push(...sourceFindings(policy.sources, source));
   for (const file of scan.files) {
     const formats = [{ location: [] as string[], format: file.format }, ...file.nested.map((n) => ({ location: [n.location], format: n.format }))];
     for (const { location, format } of formats) {
@@ -61,16 +70,12 @@ function policyFindings(scan: ScanResult, policy: Policy, source: TargetSource |
     out.push(makeFinding(POLICY_CODES, 'POLICY_LIMIT_EXCEEDED', root, `target holds ${totalSize} bytes, over the policy limit of ${policy.limits.maxTotalSize}`, { limit: 'max_total_size', value: totalSize }));
   if (policy.limits.maxFiles !== null && scan.files.length > policy.limits.maxFiles)
     out.push(makeFinding(POLICY_CODES, 'POLICY_LIMIT_EXCEEDED', root, `target holds ${scan.files.length} files, over the policy limit of ${policy.limits.maxFiles}`, { limit: 'max_files', value: scan.files.length }));
-  if (policy.signature.required)
-    out.push(makeFinding(POLICY_CODES, 'POLICY_CHECK_UNAVAILABLE', root, 'the policy requires a signature, and signature verification is not available in this version', { check: 'signature' }));
-  if (policy.probes.required)
-    out.push(makeFinding(POLICY_CODES, 'POLICY_CHECK_UNAVAILABLE', root, 'the policy requires behavioural probes, and probes are not available in this version', { check: 'probes' }));
-  if (scan.files.length === 0) out.push(makeFinding(POLICY_CODES, 'POLICY_NOTHING_SCANNED', root, 'the target holds no file to scan', {}));
+  if (scan.files.length === 0 && fetched) out.push(makeFinding(POLICY_CODES, 'POLICY_NOTHING_SCANNED', root, 'the target holds no file to scan', {}));
   return out;
 }
 
 function waiverFor(finding: Finding, policy: Policy, info: CodeInfo | undefined): string | undefined {
-  if (!info || info.incomplete) return undefined;
+  if (!info || info.incomplete || isEnforced(finding.code)) return undefined;
   if (policy.findings.ignore.includes(finding.code)) return 'findings.ignore';
   if (finding.code === 'PICKLE_UNKNOWN_GLOBAL') {
     const { module, name } = finding.evidence as { module?: unknown; name?: unknown };
@@ -84,15 +89,16 @@ function waiverFor(finding: Finding, policy: Policy, info: CodeInfo | undefined)
 }
 
 /** Applies the policy to everything the stages found. APPROVE only when nothing denies. */
-export function evaluate({ scan, policy, source, extraFindings = [], codeInfo }: EvaluateInput): Decision {
-  const all = [...scan.findings, ...extraFindings, ...policyFindings(scan, policy, source)];
+export function evaluate({ scan, policy, source, extraFindings = [], codeInfo, fetched = true }: EvaluateInput): Decision {
+  const all = [...scan.findings, ...extraFindings, ...policyFindings(scan, policy, source, fetched)];
   const findings: ReportFinding[] = all.map((finding) => {
     const info = codeInfo(finding.code);
-    const override = policy.findings.severity[finding.code];
-    const severity = override && !info?.incomplete ? override : finding.severity;
+    const enforced = isEnforced(finding.code);
+    const override = Object.prototype.hasOwnProperty.call(policy.findings.severity, finding.code) ? policy.findings.severity[finding.code] : undefined;
+    const severity = override && !info?.incomplete && !enforced ? override : finding.severity;
     const waived = waiverFor(finding, policy, info);
     const incomplete = info === undefined || info.incomplete === true;
-    const denies = waived === undefined && (incomplete || atLeast(severity, policy.denySeverity));
+    const denies = waived === undefined && (incomplete || (enforced && severity !== 'info') || atLeast(severity, policy.denySeverity));
     const out: ReportFinding = { ...finding, severity, denies };
     if (waived) out.waived = waived;
     return out;

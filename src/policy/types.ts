@@ -1,3 +1,4 @@
+import type { ProbesPolicy } from '../probes/policy.js';
 import type { Severity } from '../core/severity.js';
 import type { FormatId } from '../formats/types.js';
 
@@ -35,10 +36,50 @@ export interface Policy {
     /** Relative to the target folder unless absolute. */
     path: string;
   };
-  /** Provenance and behaviour checks filled in by later stages; requiring one that cannot run denies. */
-  signature: { required: boolean };
-  sources: { allow: string[] };
-  probes: { required: boolean };
+  signature: SignaturePolicy;
+  sources: SourcesPolicy;
+  /** Behavioural probes on ONNX models (docs/probes.md). */
+  probes: ProbesPolicy;
+}
+
+/** A Sigstore (Fulcio) signer: the certificate's exact SAN and OIDC issuer. */
+export interface TrustedSigner {
+  identity: string;
+  issuer: string;
+}
+
+/** What may vouch for a model: the trust given to the OMS signature verifier. Paths are absolute. */
+export interface SignatureTrustConfig {
+  signers: TrustedSigner[];
+  publicKeys: string[];
+  certificateChains: string[];
+  /** SAN pins for the certificate method (any one must match). */
+  certificateIdentities: string[];
+  /** Overrides the shipped Sigstore trusted root (a trusted_root.json or a model_signing trust config). */
+  trustedRoot: string | null;
+}
+
+export interface SignaturePolicy extends SignatureTrustConfig {
+  /** A valid signature from a trusted signer must cover every model file. */
+  required: boolean;
+  /** Where the OMS signature is: relative to the model folder unless absolute. */
+  path: string;
+  /** Extra model-relative paths left out of the signed manifest. */
+  ignorePaths: string[];
+}
+
+/** 'commit': a hub revision must be a full commit; 'lockfile': the lockfile must pin the commit fetched. */
+export type RevisionPin = 'none' | 'commit' | 'lockfile';
+
+/** Rules for hub targets; none of them applies to a local target. */
+export interface SourcesPolicy {
+  /** Repository patterns (org/*, org/name, or endpoint-qualified); empty allows any. */
+  allow: string[];
+  /** Allowed hub endpoints, normalised (no trailing slash); empty allows any. */
+  endpoints: string[];
+  revision: { pinned: RevisionPin };
+  /** Expected commit per repository id. */
+  commits: Record<string, string>;
 }
 
 export interface LoadedPolicy {

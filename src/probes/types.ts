@@ -89,6 +89,8 @@ export interface TriggerEvidence {
   size: number;
   /** Rendered trigger for the HTML report: a mask/pattern as [H][W][C] in [0,1], or tokens. */
   preview?: { width: number; height: number; channels: number; pixels: number[] } | { tokens: number[] };
+  /** One golden input with the trigger applied (same encoding as an image preview, or the token ids). */
+  example?: { width: number; height: number; channels: number; pixels: number[] } | { tokens: number[] };
 }
 
 export type StageName = 'graph' | 'golden' | 'known-triggers' | 'reverse-engineering' | 'gate-confirmation';

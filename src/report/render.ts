@@ -1,9 +1,10 @@
 import type { Report } from '../core/report.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function renderReport(report: Report, format: ReportFormat): string {
@@ -14,5 +15,7 @@ export function renderReport(report: Report, format: ReportFormat): string {
       return renderSarif(report);
     case 'text':
       return renderText(report);
+    case 'html':
+      return renderHtml(report);
   }
 }

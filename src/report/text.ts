@@ -17,6 +17,9 @@ export function renderText(report: Report): string {
       `${summary.findings.low} low, ${summary.findings.info} info; ${summary.denying} deny`,
   );
   if (report.lockfile) out.push(`lockfile ${report.lockfile.path}: ${report.lockfile.status}`);
+  if (report.signature) out.push(`signature ${report.signature.path}: ${report.signature.status}${report.signature.method ? ` (${report.signature.method})` : ''}`);
+  for (const p of report.probes ?? []) out.push(`probes ${p.file}: ${p.conclusion} (${p.passes} passes, ${(p.durationMs / 1000).toFixed(1)} s)`);
+  if (report.attestation) out.push(`attestation written to ${report.attestation.path}`);
   const byFile = new Map<string, ReportFinding[]>();
   for (const f of report.findings) {
     const list = byFile.get(f.file) ?? [];

@@ -12,7 +12,6 @@ const TABLE: Record<string, CodeInfo> = {
   PYTHON_SOURCE: { severity: 'medium', title: 'py' },
   POLICY_FORMAT_DENIED: { severity: 'high', title: 'format' },
   POLICY_PICKLE_FORBIDDEN: { severity: 'high', title: 'pickle' },
-  POLICY_CHECK_UNAVAILABLE: { severity: 'high', title: 'n/a', incomplete: true },
   POLICY_LIMIT_EXCEEDED: { severity: 'high', title: 'limit' },
   POLICY_NOTHING_SCANNED: { severity: 'high', title: 'nothing', incomplete: true },
 };
@@ -104,11 +103,13 @@ describe('policy evaluation', () => {
     expect(d.findings.filter((f) => f.code === 'POLICY_PICKLE_FORBIDDEN').map((f) => f.file)).toEqual(['a.npy', 'w.pt']);
   });
 
-  it('denies when a required check cannot run yet', () => {
+  it('leaves required signatures and probes to their own stages (their findings arrive as extra findings)', () => {
     const p = parsePolicy('name: p\nsignature:\n  required: true\nprobes:\n  required: true\n', 'p.yaml');
     const d = evaluate({ scan: scan([file('a.safetensors', 'safetensors')]), policy: p, codeInfo });
-    expect(d.verdict).toBe('DENY');
-    expect(d.findings.map((f) => f.evidence['check'])).toEqual(['signature', 'probes']);
+    expect(d.findings).toEqual([]);
+    const missing = { code: 'PROBE_INCOMPLETE', severity: 'high' as const, file: '.', message: 'not probed', evidence: {} };
+    const denied = evaluate({ scan: scan([file('a.safetensors', 'safetensors')]), policy: p, codeInfo: (c) => (c === 'PROBE_INCOMPLETE' ? { severity: 'high', title: 'n/a', incomplete: true } : codeInfo(c)), extraFindings: [missing] });
+    expect(denied.verdict).toBe('DENY');
   });
 
   it('enforces total size and file count limits', () => {
