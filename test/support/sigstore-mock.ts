@@ -95,9 +95,12 @@ export async function startMockSigstore(): Promise<MockSigstore> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const ctlog = await initializeCTLog(ctKeys);
-  const ca = await initializeCA(caKeys, ctlog);
+  // Leaf certificates start a few seconds back: Rekor times are whole seconds, a notBefore with milliseconds could follow them.
+  const ca = await initializeCA(caKeys, ctlog, new Date(Date.now() - 5_000));
   const tlog = await initializeTLog(base, rekorKeys);
-  const tsa = await initializeTSA(tsaKeys);
+  // A whole-second TSA clock: DER GeneralizedTime drops trailing zeros of the fraction (".45Z"), which
+  // @sigstore/core's time parser rejects ("invalid time") — one run in ten would fail on it.
+  const tsa = await initializeTSA(tsaKeys, new Date(Math.floor(Date.now() / 1000) * 1000));
   const fulcio = fulcioHandler(ca);
   const stamp = tsaHandler(tsa);
   routes.set(fulcio.path, fulcio.fn);

@@ -5,13 +5,13 @@ import type { ImageGeometry } from '../image/geometry.js';
 import { imageEvidence, predictTriggers } from '../image/evidence.js';
 import type { ImageTrigger } from '../image/trigger.js';
 import { labelsOf, selectInputs } from '../inputs.js';
-import { beatsControls } from '../judge.js';
+import { beatsControls, isSmall } from '../judge.js';
 import type { Rng } from '../rng.js';
 import type { StageProgress } from '../stage.js';
 import { lowSideAnomalyIndex } from '../stats.js';
 import { maskControl, refineMaskNes } from './nes.js';
 import { candidateAsr, patchGrid, successiveHalving, type PatchCandidate } from './patch-search.js';
-import { blendCandidates, measureScanFamily, sparseCandidates } from './scan-search.js';
+import { blendCandidates, measureScanFamily, sparseCandidates, spreadOut } from './scan-search.js';
 import { refineSparse } from './sparse-refine.js';
 import { rankedCells, scanCells, sensitivityScan, type SensitivityMap } from './sensitivity.js';
 
@@ -27,7 +27,9 @@ const SCAN_INPUTS = 8;
 const ALL_INPUTS = 400;
 const VERIFY_CONTROLS = 6;
 /** Search inputs the sparse refinement scores moves on. */
-const REFINE_INPUTS = 40;
+const REFINE_INPUTS = 16;
+/** The target's best-ranked single-pixel scan cells a refined pixel may jump to. */
+const REFINE_ALTERNATIVES = 8;
 const VERIFIED_PATCH_CLASSES = 3;
 const VERIFIED_SCAN_CLASSES = 2;
 const NES = { pairs: 8, batch: 8 };
@@ -144,7 +146,18 @@ export async function reverseEngineerImage(
       // A sparse pixel set verified on held-out inputs is judged on its own (judge.ts: optimised); blends stay MAD-gated.
       const onItsOwn = family === 'sparse' && heldOut;
       const trigger = onItsOwn
-        ? await refineSparse({ ev, g, source, indices: refineIdx.filter((i) => golden.labels[i] !== target), target, trigger: classes[k]!.trigger })
+        ? await refineSparse({
+            ev,
+            g,
+            source,
+            indices: refineIdx.filter((i) => golden.labels[i] !== target),
+            target,
+            trigger: classes[k]!.strongest,
+            alternatives: spreadOut(rankedCells(map, target), map, g)
+              .slice(0, REFINE_ALTERNATIVES)
+              .filter((c) => map.cells[c.cell]!.length === 1)
+              .map((c) => map.cells[c.cell]![0]!),
+          })
         : classes[k]!.trigger;
       const controls = Array.from({ length: VERIFY_CONTROLS }, () => controlFor(g, trigger, ctx.crng));
       const e = await verifyAndRecord(ctx, trigger, controls, target, 'sensitivity-scan', index?.[k] ?? null, !onItsOwn);
@@ -198,7 +211,7 @@ async function verifyAndRecord(
   e.params['madIndex'] = madIndex === null ? null : round(madIndex);
   ctx.progress.evidence.push(e);
   const a = madIndex;
-  if (a !== null && a > ctx.t.madAnomalyIndex && beatsControls(e, ctx.t) && e.asr >= ctx.t.asrWarn) {
+  if (a !== null && a > ctx.t.madAnomalyIndex && beatsControls(e, ctx.t) && isSmall(e, ctx.t) && e.asr >= ctx.t.asrWarn) {
     ctx.progress.warnings.push(
       `class ${target} needs an anomalously small ${trigger.family} trigger (MAD anomaly index ${a.toFixed(1)} > ${ctx.t.madAnomalyIndex})`,
     );

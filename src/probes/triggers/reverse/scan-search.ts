@@ -15,6 +15,8 @@ export interface ScanClassResult {
   bestAsr: number;
   /** The minimal trigger when one reached the goal, else the one with the best score. */
   trigger: ImageTrigger;
+  /** The smallest trigger that reached bestAsr (the one a held-out verification should test). */
+  strongest: ImageTrigger;
 }
 
 const ASR_FLOOR = 0.05;
@@ -56,7 +58,7 @@ export function sparseCandidates(g: ImageGeometry, map: SensitivityMap, target: 
   return out;
 }
 
-function spreadOut<T extends { cell: number }>(ranked: T[], map: SensitivityMap, g: ImageGeometry): T[] {
+export function spreadOut<T extends { cell: number }>(ranked: T[], map: SensitivityMap, g: ImageGeometry): T[] {
   const perRow = Math.ceil(g.width / map.cellSize);
   const taken = new Set<number>();
   const out: T[] = [];
@@ -120,10 +122,12 @@ export async function measureScanFamily(o: {
     let minimalTrigger: ImageTrigger | undefined;
     let score = Infinity;
     let scoreTrigger = list[0]!;
-    let bestAsr = 0;
+    let bestAsr = -1;
+    let strongest = list[0]!;
     for (const trigger of list) {
       const asr = flipsTo(o.labels, predicted[at++]!, target).asr;
       const size = o.sizeOf(trigger);
+      if (asr > bestAsr || (asr === bestAsr && size < o.sizeOf(strongest))) strongest = trigger;
       bestAsr = Math.max(bestAsr, asr);
       const s = size / Math.max(asr, ASR_FLOOR);
       if (s < score) {
@@ -135,6 +139,6 @@ export async function measureScanFamily(o: {
         minimalTrigger = trigger;
       }
     }
-    return { target, minimal, score, bestAsr, trigger: minimalTrigger ?? scoreTrigger };
+    return { target, minimal, score, bestAsr, trigger: minimalTrigger ?? scoreTrigger, strongest };
   });
 }

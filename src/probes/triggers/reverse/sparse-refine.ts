@@ -5,15 +5,19 @@ import { overwriteTrigger, triggeredBatch, type ImageTrigger } from '../image/tr
 import { logProbability } from '../scoring.js';
 
 /** Pixel sets larger than this are not refined (each sweep costs pixels x 8 x inputs passes). */
-export const MAX_REFINED_PIXELS = 16;
+export const MAX_REFINED_PIXELS = 12;
+/** The refinement may spend at most this share of the passes left (NES and verification need the rest). */
+const MAX_BUDGET_SHARE = 0.2;
 const SWEEPS = 2;
 
 /**
  * Local refinement of a scan-built sparse trigger on the SEARCH inputs: each pixel in turn may move
- * to one of its 8 neighbours (keeping its value) when that raises the mean log-probability of the
- * target. The single-cell scan ranks pixels one at a time; a convolution makes a trigger pixel's
- * neighbours rank high too, so a scanned set often holds a neighbour instead of the pixel itself.
- * Returns the trigger unchanged when it is too large, or when the budget cannot pay for a sweep.
+ * to one of its 8 neighbours or to one of the `alternatives` (keeping its value) when that raises the
+ * mean log-probability of the target. The single-cell scan ranks pixels one at a time; a convolution
+ * makes a trigger pixel's neighbours rank high too, so a scanned set often holds a neighbour of one
+ * trigger pixel instead of another trigger pixel, and only a jump to a ranked cell can fix that.
+ * Returns the trigger unchanged when it is too large, or when its worst case would take more than
+ * MAX_BUDGET_SHARE of the passes left.
  */
 export async function refineSparse(o: {
   ev: Evaluator;
@@ -23,6 +27,8 @@ export async function refineSparse(o: {
   indices: readonly number[];
   target: number;
   trigger: ImageTrigger;
+  /** Further pixels any trigger pixel may be swapped for (e.g. the target's best-ranked scan cells). */
+  alternatives?: readonly number[];
 }): Promise<ImageTrigger> {
   const { g, target } = o;
   const pixels = [...((o.trigger.params['pixels'] as number[] | undefined) ?? [])];
@@ -44,14 +50,15 @@ export async function refineSparse(o: {
       return sum / n;
     });
   };
-  if (!o.ev.canAfford(n * (1 + SWEEPS * pixels.length * 8))) return o.trigger;
+  const perPixel = 8 + (o.alternatives?.length ?? 0);
+  if (n * (1 + SWEEPS * pixels.length * perPixel) > MAX_BUDGET_SHARE * o.ev.remaining()) return o.trigger;
   let [current] = await objective([pixels]);
   let moved = 0;
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
     let improved = false;
     for (let i = 0; i < pixels.length; i++) {
       const taken = new Set(pixels);
-      const options = neighbours(g, pixels[i]!).filter((p) => !taken.has(p));
+      const options = [...new Set([...neighbours(g, pixels[i]!), ...(o.alternatives ?? [])])].filter((p) => !taken.has(p));
       if (options.length === 0) continue;
       const sets = options.map((p) => pixels.map((q, j) => (j === i ? p : q)));
       const scores = await objective(sets);
