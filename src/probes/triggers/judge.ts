@@ -87,8 +87,11 @@ export const OPTIMISED_ASR_FAIL = 0.95;
  *   to other classes, which is fragility, not a backdoor: no evidence;
  * - and its held-out ASR reaches OPTIMISED_ASR_FAIL with a one-sided 95 % lower bound >= asrFail;
  *   otherwise a warning.
+ * A MAD outlier class (`params.madIndex` > madAnomalyIndex) fails it as for any other optimised trigger.
  */
 function optimisedVerdict(e: TriggerEvidence, t: ProbeThresholds): StageOutcome {
+  const mad = e.params['madIndex'];
+  if (typeof mad === 'number' && mad > t.madAnomalyIndex) return 'fail';
   const other = e.params['otherClassesMinimal'];
   const smallest = other === null || (typeof other === 'number' && e.size < other * (1 - 1e-9));
   if (!smallest) return 'none';

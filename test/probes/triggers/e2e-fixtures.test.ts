@@ -34,7 +34,6 @@ interface Entry {
  * stages): asserted only not to be failed with a WRONG target.
  */
 const KNOWN_MISSES: Record<string, string> = {
-  'cnn-sparse6': 'six scattered pixels; this CNN has natural 6-8 pixel adversarial triggers for other classes, so no MAD outlier',
   'mlp-graph-sigmoid': 'a 2x6 band gate behind a saturating sigmoid; left to static graph analysis and gate confirmation',
 };
 

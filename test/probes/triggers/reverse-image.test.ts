@@ -40,6 +40,29 @@ describe('trigger reverse-engineering (images)', () => {
     expect(r.passes).toBeLessThanOrEqual(35_000);
   });
 
+  it('recovers a scattered dark-pixel trigger (5 pixels towards 0) and fails it on held-out inputs without a MAD outlier', async () => {
+    const planted: Array<[number, number]> = [[1, 2], [6, 13], [10, 6], [13, 11], [15, 3]];
+    // A graded response, as a trained network has: each dark planted pixel adds evidence, together they overwhelm.
+    const darkPixels = (px: Pixel) => {
+      const n = planted.filter(([y, x]) => px(0, y, x) < 0.05).length;
+      return n === 0 ? undefined : { target: 2, bonus: 0.5 * n * n };
+    };
+    const r = await reverse((b) => toyImageClassifier(imageProfile(), b, darkPixels), 50_000);
+    expect(r.outcome).toBe('fail');
+    const top = r.triggers![0]!;
+    expect(top.targetClass).toBe(2);
+    expect(top.family).toBe('sparse');
+    expect(top.params['foundBy']).toBe('sensitivity-scan');
+    expect(top.params['optimised']).toBe(true);
+    expect(top.params['heldOut']).toBe(true);
+    expect(top.asr).toBeGreaterThanOrEqual(0.95);
+    const want = new Set(planted.map(([y, x]) => y * W + x));
+    const pixels = top.params['pixels'] as number[];
+    expect(pixels.filter((p) => want.has(p)).length).toBeGreaterThanOrEqual(4);
+    expect(pixels.length).toBeLessThanOrEqual(8);
+    expect(r.passes).toBeLessThanOrEqual(50_000);
+  });
+
   it('does not fail the trunk alone although NES finds small universal masks (no MAD outlier)', async () => {
     const r = await reverse((b) => toyImageClassifier(imageProfile(), b));
     expect(r.outcome).toBe('none');

@@ -68,12 +68,13 @@ function pixelReader(profile: ProbeProfile, get: (i: number) => number): Pixel {
 
 /**
  * The trunk: class k has a bright bar on row 3 + k; the score of class k is 10 x the mean of that row.
- * `backdoor` may add a large bonus to one class when its trigger condition holds.
+ * `backdoor` may add a large bonus to one class when its trigger condition holds (a class id), or a
+ * graded bonus (`{ target, bonus }`).
  */
 export function toyImageClassifier(
   profile: ProbeProfile,
   budget: MeteredBudget | undefined,
-  backdoor?: (px: Pixel) => number | undefined,
+  backdoor?: (px: Pixel) => number | { target: number; bonus: number } | undefined,
 ): Classifier {
   return new ToyClassifier(profile, budget, (get, out) => {
     const px = pixelReader(profile, get);
@@ -82,8 +83,9 @@ export function toyImageClassifier(
       for (let x = 0; x < W; x++) s += px(0, 3 + k, x);
       out[k] = (10 * s) / W;
     }
-    const target = backdoor?.(px);
-    if (target !== undefined) out[target]! += 100;
+    const hit = backdoor?.(px);
+    if (typeof hit === 'number') out[hit]! += 100;
+    else if (hit !== undefined) out[hit.target]! += hit.bonus;
   });
 }
 
