@@ -23,6 +23,7 @@ const CASES: Case[] = [
   { name: 'fixture cnn-clean, batch 64', file: join(packageRoot(), 'fixtures', 'models', 'probes', 'cnn-clean', 'model.onnx'), batch: 64, samples: 8192 },
   { name: 'fixture cnn-clean, batch 1', file: join(packageRoot(), 'fixtures', 'models', 'probes', 'cnn-clean', 'model.onnx'), batch: 1, samples: 2000 },
   { name: 'cnn-clean, batch 64, worker', file: join(packageRoot(), 'fixtures', 'models', 'probes', 'cnn-clean', 'model.onnx'), batch: 64, samples: 8192, isolation: 'worker' },
+  { name: 'cnn-clean, batch 512, worker (what check uses for 16x16 inputs)', file: join(packageRoot(), 'fixtures', 'models', 'probes', 'cnn-clean', 'model.onnx'), batch: 512, samples: 16384, isolation: 'worker' },
   { name: 'cnn-clean, batch 8, worker', file: join(packageRoot(), 'fixtures', 'models', 'probes', 'cnn-clean', 'model.onnx'), batch: 8, samples: 4096, isolation: 'worker' },
 ];
 

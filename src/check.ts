@@ -224,7 +224,7 @@ export async function check(target: string, options: CheckOptions = {}): Promise
   // A file the format stage could not fully parse denies already; the probes would only repeat it.
   const unparsed = new Set(scan.findings.filter((f) => codeInfo(f.code)?.incomplete).map((f) => f.file));
   const probes = await runProbes({
-    files: scan.files.filter((f) => !unparsed.has(f.path)).map((f) => ({ path: f.path, absPath: join(root, f.path), format: f.format })),
+    files: scan.files.filter((f) => !unparsed.has(f.path)).map((f) => ({ path: f.path, absPath: join(root, f.path), format: f.format, nested: f.nested })),
     policy: policy.probes,
     ...(options.goldenPath !== undefined ? { goldenOverride: options.goldenPath } : {}),
     policyDir: policyDirOf(loaded),

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { SignatureError, verifyModelSignature, type SignatureTrust, type VerifyModelOptions } from '../verify/oms/index.js';
+import { SIGNATURE_CODES, SignatureError, verifyModelSignature, type SignatureTrust, type VerifyModelOptions } from '../verify/oms/index.js';
 import { insideRoot } from '../verify/oms/ignore.js';
 import { EXIT } from './exit-codes.js';
 
@@ -68,6 +68,10 @@ async function runVerify(model: string, flags: CommonFlags, method: VerifyModelO
         .join(', ');
       process.stdout.write(`verified: ${model} (${result.resources.length} resources, root sha256:${result.rootDigest}) signed with ${result.method}: ${who}\n`);
       process.exitCode = EXIT.APPROVE;
+    } else if ((SIGNATURE_CODES[result.code] as { incomplete?: boolean }).incomplete) {
+      // A feature this tool does not know (a serialization, a hash, a key type): not checked, so not "invalid".
+      process.stderr.write(`modelscan: could not verify: ${result.code}: ${result.reason}\n`);
+      process.exitCode = EXIT.INCOMPLETE;
     } else {
       process.stderr.write(`modelscan: verification failed: ${result.code}: ${result.reason}\n`);
       process.exitCode = EXIT.DENY;

@@ -6,6 +6,7 @@ import { PROBE_CODES } from './codes.js';
 import { defaultParts } from './default-parts.js';
 import type { ProbeParts } from './parts.js';
 import type { ProbesPolicy } from './policy.js';
+import { displayName } from './graph/flatten.js';
 import { oneLine } from './runtime/errors.js';
 import { probeModel, type ModelProbeContext } from './run-model.js';
 import type { GoldenSet, ModelProbeReport } from './types.js';
@@ -19,7 +20,7 @@ const MAX_MODEL_BYTES = 2 ** 31;
 
 export interface RunProbesInput {
   /** Every scanned file; the ONNX ones (format 'onnx') are probed. */
-  files: Array<{ path: string; absPath: string; format: string }>;
+  files: Array<{ path: string; absPath: string; format: string; nested?: Array<{ location: string; format: string }> }>;
   policy: ProbesPolicy;
   /** `--golden PATH` (relative to the working directory): wins over probes.golden. */
   goldenOverride?: string;
@@ -41,11 +42,12 @@ const targetFinding = (code: 'PROBE_GOLDEN_INVALID', message: string, evidence: 
 export async function runProbes(o: RunProbesInput): Promise<RunProbesResult> {
   const parts = o.parts ?? defaultParts();
   const models = o.files.filter((f) => f.format === 'onnx');
-  const findings: Finding[] = [];
+  const findings: Finding[] = [...nestedModelFindings(o.files, o.policy)];
   const reports: ModelProbeReport[] = [];
   if (models.length === 0) {
-    // Fail closed: a policy that requires probes cannot approve a target the probes could not look at.
-    if (o.policy.required && o.files.length > 0)
+    // Fail closed: a policy that requires probes cannot approve a target the probes could not look at
+    // (an empty target included).
+    if (o.policy.required && findings.length === 0)
       findings.push(makeFinding(PROBE_CODES, 'PROBE_INCOMPLETE', { file: '.', location: [] }, 'the policy requires probes and the target holds no ONNX model (the probes run on ONNX classifiers only)', { cause: 'PROBE_UNPROBEABLE', reasons: ['no ONNX model in the target'], stagesNotRun: o.policy.stages }));
     return { reports, findings };
   }
@@ -89,6 +91,23 @@ export async function runProbes(o: RunProbesInput): Promise<RunProbesResult> {
     findings.push(...outcome.findings);
   }
   return { reports, findings };
+}
+
+/**
+ * ONNX models inside archives are not extracted for probing: a note when probes are optional, and
+ * PROBE_INCOMPLETE when they are required (a clean top-level model must not hide a nested one).
+ */
+function nestedModelFindings(files: RunProbesInput['files'], policy: ProbesPolicy): Finding[] {
+  const out: Finding[] = [];
+  for (const file of files) {
+    const nested = (file.nested ?? []).filter((n) => n.format === 'onnx').map((n) => n.location);
+    if (nested.length === 0) continue;
+    const shown = nested.slice(0, 3).map(displayName).join(', ') + (nested.length > 3 ? ` and ${nested.length - 3} more` : '');
+    const message = `${displayName(file.path)}: ${nested.length} ONNX model(s) inside the archive (${shown}) are not probed: extract them and check them on their own`;
+    const evidence = { cause: 'PROBE_UNPROBEABLE', reasons: ['ONNX model inside an archive'], nested: nested.slice(0, 32), stagesNotRun: policy.stages };
+    out.push(makeFinding(PROBE_CODES, policy.required ? 'PROBE_INCOMPLETE' : 'PROBE_UNPROBEABLE', { file: file.path, location: [] }, message, evidence));
+  }
+  return out;
 }
 
 function resolveFrom(dir: string, path: string): string {

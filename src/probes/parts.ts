@@ -27,9 +27,12 @@ export interface ProbeParts<Analysis = unknown> {
     baseline: CleanBaseline;
     budget: ProbeBudget;
     thresholds: ProbeThresholds;
+    /** Per-pass limit of the gate-exposed session: a pass past it fails the stage, it never hangs. */
+    runTimeoutMs?: number;
+    deadline?: { at: number; limitMs: number };
   }): Promise<StageResult>;
   inferProfile(model: Uint8Array, hints: ProbeHints): ProbeProfile | { unprobeable: string };
-  openClassifier(model: Uint8Array, profile: ProbeProfile, o: { budget: ProbeBudget; label: string; isolation?: 'in-process' | 'worker'; runTimeoutMs?: number }): Promise<Classifier>;
+  openClassifier(model: Uint8Array, profile: ProbeProfile, o: { budget: ProbeBudget; label: string; batchSize?: number; isolation?: 'in-process' | 'worker'; runTimeoutMs?: number }): Promise<Classifier>;
   createBudget(total: number): ProbeBudget;
   loadGoldenSet(path: string): Promise<GoldenSet>;
   /** The golden set in the profile's terms (dtype, shape); throws with the reason when it does not fit. */

@@ -15,6 +15,15 @@ function isolated(timeLimitMs: number): { isolation: 'worker'; runTimeoutMs: num
   return { isolation: 'worker', runTimeoutMs: Math.max(1000, Math.min(60_000, timeLimitMs)) };
 }
 
+/**
+ * Batches of about 1M input values (4 MiB of float32), between 16 and 512 samples: large enough that the
+ * worker's per-message cost vanishes on tiny models, small enough to bound memory on large inputs.
+ */
+export function workerBatchSize(profile: ProbeProfile): number {
+  const perSample = profile.sampleShape.reduce((a, b) => a * b, 1);
+  return Math.max(16, Math.min(512, Math.floor((1 << 20) / Math.max(1, perSample))));
+}
+
 /** What the caller resolved once for the whole target. */
 export interface ModelProbeContext<A> {
   parts: ProbeParts<A>;
@@ -98,7 +107,12 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
   if (!dynamicWanted) {
     skipRest('skipped', 'no golden set given (probes.golden or --golden) and probes are not required');
   } else {
-    const inferred = parts.inferProfile(model, policy.hints);
+    let inferred: ProbeProfile | { unprobeable: string };
+    try {
+      inferred = parts.inferProfile(model, policy.hints);
+    } catch (error) {
+      inferred = { unprobeable: `the model's signature cannot be read: ${oneLine(describeError(error))}` };
+    }
     if ('unprobeable' in inferred) {
       unprobeable = inferred.unprobeable;
       problems.push({ cause: 'PROBE_UNPROBEABLE', reason: inferred.unprobeable });
@@ -129,8 +143,8 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
     let classifier: Classifier;
     let reference: Classifier | undefined;
     try {
-      classifier = withDeadline(await parts.openClassifier(model, profile, { budget, label: file, ...isolated(policy.timeLimitMs) }), deadline, policy.timeLimitMs, now);
-      if (ctx.reference) reference = withDeadline(await parts.openClassifier(ctx.reference, profile, { budget, label: 'reference model', ...isolated(policy.timeLimitMs) }), deadline, policy.timeLimitMs, now);
+      classifier = withDeadline(await parts.openClassifier(model, profile, { budget, label: file, batchSize: workerBatchSize(profile), ...isolated(policy.timeLimitMs) }), deadline, policy.timeLimitMs, now);
+      if (ctx.reference) reference = withDeadline(await parts.openClassifier(ctx.reference, profile, { budget, label: 'reference model', batchSize: workerBatchSize(profile), ...isolated(policy.timeLimitMs) }), deadline, policy.timeLimitMs, now);
     } catch (error) {
       const problem: CannotRun = { cause: 'PROBE_INFERENCE_FAILED', reason: oneLine(error) };
       problems.push(problem);
@@ -170,7 +184,10 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
           } else {
             const common = { classifier, golden, baseline: baseline!, budget, thresholds: policy.thresholds };
             if (name === 'gate-confirmation')
-              result = await parts.confirmGates({ model, analysis: analysis!, profile, golden, baseline: baseline!, budget, thresholds: policy.thresholds });
+              result = await parts.confirmGates({
+                model, analysis: analysis!, profile, golden, baseline: baseline!, budget, thresholds: policy.thresholds,
+                runTimeoutMs: isolated(policy.timeLimitMs).runTimeoutMs, deadline: { at: deadline, limitMs: policy.timeLimitMs },
+              });
             else if (name === 'known-triggers') result = await parts.runKnownTriggers(common);
             else result = await parts.runReverseEngineering({ ...common, depth: policy.depth });
           }

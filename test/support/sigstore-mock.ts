@@ -99,8 +99,9 @@ export async function startMockSigstore(): Promise<MockSigstore> {
   const ca = await initializeCA(caKeys, ctlog, new Date(Date.now() - 5_000));
   const tlog = await initializeTLog(base, rekorKeys);
   // A whole-second TSA clock: DER GeneralizedTime drops trailing zeros of the fraction (".45Z"), which
-  // @sigstore/core's time parser rejects ("invalid time") — one run in ten would fail on it.
-  const tsa = await initializeTSA(tsaKeys, new Date(Math.floor(Date.now() / 1000) * 1000));
+  // @sigstore/core's time parser rejects ("invalid time") — one run in ten would fail on it. The next
+  // whole second plus one: never before the TSA certificates created now, inside the leaf's validity.
+  const tsa = await initializeTSA(tsaKeys, new Date((Math.ceil(Date.now() / 1000) + 1) * 1000));
   const fulcio = fulcioHandler(ca);
   const stamp = tsaHandler(tsa);
   routes.set(fulcio.path, fulcio.fn);

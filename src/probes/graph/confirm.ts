@@ -6,6 +6,7 @@ import { GraphError } from './errors.js';
 import { exposeTensors } from './expose.js';
 import { boxArea, fullBox, geometryOf, type Box, type SampleGeometry } from './geometry.js';
 import { applyPattern, describePattern, gather, type Pattern } from './patterns.js';
+import { TimeLimitError } from '../deadline.js';
 import { ExposedRunner } from './runner.js';
 import { GateSearch, TRIGGERED, argmax, constantValue, pickSamples, type GateTarget, type Trial } from './search.js';
 import { isStrongGate } from './stage.js';
@@ -19,6 +20,10 @@ export interface ConfirmOptions {
   baseline: CleanBaseline;
   budget: ProbeBudget;
   thresholds: ProbeThresholds;
+  /** Per-pass limit of the gate-exposed session (worker thread); default DEFAULT_EXPOSED_RUN_TIMEOUT_MS. */
+  runTimeoutMs?: number;
+  /** The per-model time limit (probes.time_limit): no pass starts after `at` (epoch ms). */
+  deadline?: { at: number; limitMs: number };
 }
 
 /** Per-target record in the stage details (stable keys). */
@@ -202,7 +207,10 @@ export async function confirmGates(o: ConfirmOptions): Promise<StageResult> {
   }
   let runner: ExposedRunner;
   try {
-    runner = await ExposedRunner.open(bytes, o.profile, exposedNames, o.budget);
+    runner = await ExposedRunner.open(bytes, o.profile, exposedNames, o.budget, {
+      ...(o.runTimeoutMs !== undefined ? { runTimeoutMs: o.runTimeoutMs } : {}),
+      ...(o.deadline ? { deadline: o.deadline } : {}),
+    });
   } catch (error) {
     return { ...base, status: 'failed', outcome: 'warn', summary: `gate confirmation could not run: ${oneLine(error)}`, durationMs: performance.now() - started, details: { notes } };
   }
@@ -256,6 +264,10 @@ export async function confirmGates(o: ConfirmOptions): Promise<StageResult> {
       status = 'budget-exhausted';
       outcome = worse(outcome, 'warn');
       notes.push('the pass budget ran out before every gate was confirmed');
+    } else if (error instanceof TimeLimitError) {
+      status = 'budget-exhausted';
+      outcome = worse(outcome, 'warn');
+      notes.push(`${error.message} before every gate was confirmed`);
     } else if (error instanceof ProbeRuntimeError) {
       status = 'failed';
       outcome = worse(outcome, 'warn');

@@ -81,6 +81,13 @@ export function inferElemType(graph: GraphIR, name: string, functions: readonly 
       } else if (op === 'If') {
         const branch = attr('then_branch')?.g ?? attr('else_branch')?.g;
         type = branch?.outputs[index]?.elemType ?? null;
+      } else if (op === 'Loop' || op === 'Scan') {
+        // Outputs follow the body's outputs (Loop: after its condition); carried ones the initial values.
+        const body = attr('body')?.g;
+        const scanInputs = Number(attr('num_scan_inputs')?.i ?? 0);
+        const carried = op === 'Loop' ? node.inputs.slice(2) : node.inputs.slice(0, Math.max(0, node.inputs.length - scanInputs));
+        type = body?.outputs[op === 'Loop' ? index + 1 : index]?.elemType ?? null;
+        if (!type && index < carried.length) type = visit(carried[index] ?? '', depth + 1);
       } else {
         for (const i of node.inputs) {
           if (i === '') continue;

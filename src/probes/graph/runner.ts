@@ -1,7 +1,10 @@
 import * as ort from 'onnxruntime-node';
+import { TimeLimitError } from '../deadline.js';
 import { isMeteredBudget } from '../runtime/budget.js';
 import { prepareBatch, type InputArray } from '../runtime/feeds.js';
 import { ProbeRuntimeError, oneLine, type ProbeRuntimeErrorCode } from '../runtime/errors.js';
+import { openInProcess, type SessionHandle } from '../runtime/session.js';
+import { openInWorker } from '../runtime/worker-session.js';
 import type { ProbeBudget, ProbeProfile } from '../types.js';
 
 /** Exposed tensors of one batch, flattened per sample (or one value list for the whole batch when not batched). */
@@ -17,10 +20,27 @@ export interface RunResult {
 }
 
 const BATCH = 64;
+/** Per-pass limit when the caller gives none: a hostile Loop must never hang the check. */
+export const DEFAULT_EXPOSED_RUN_TIMEOUT_MS = 60_000;
+
+export interface ExposedRunnerOptions {
+  /** 'worker' (default): the session runs in a worker thread and a pass past runTimeoutMs is abandoned. */
+  isolation?: 'worker' | 'in-process';
+  runTimeoutMs?: number;
+  /** Epoch ms after which every run is refused with TimeLimitError (probes.time_limit). */
+  deadline?: { at: number; limitMs: number };
+  /** Most exposed-tensor values one run() may hold (default MAX_EXPOSED_ELEMENTS). */
+  maxExposedElements?: number;
+}
+
+/** 32 Mi values (256 MiB as Float64): a gate on a huge feature map fails the run instead of exhausting memory. */
+export const MAX_EXPOSED_ELEMENTS = 2 ** 25;
 
 /**
  * One onnxruntime CPU session over the exposed model: returns the class scores and the exposed
  * tensors. Every sample is charged to the budget before it runs (no custom-op library is ever loaded).
+ * By default the session lives in a worker thread, like the classifier's, so that an input-dependent
+ * Loop cannot hang the check: a pass past the run timeout fails with PROBE_RUNTIME_TIMEOUT.
  */
 export class ExposedRunner {
   passes = 0;
@@ -29,10 +49,12 @@ export class ExposedRunner {
   private readonly fixedBatch: number | undefined;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionHandle,
     readonly profile: ProbeProfile,
     readonly names: string[],
     private readonly budget: ProbeBudget,
+    private readonly deadline: ExposedRunnerOptions['deadline'],
+    private readonly maxExposed: number,
   ) {
     const maskName = profile.text?.attentionMaskInput;
     const mask = maskName === undefined ? undefined : session.inputMetadata.find((m) => m.name === maskName);
@@ -47,15 +69,14 @@ export class ExposedRunner {
     this.fixedBatch = typeof first === 'number' && first > 0 ? first : undefined;
   }
 
-  static async open(model: Uint8Array, profile: ProbeProfile, names: string[], budget: ProbeBudget): Promise<ExposedRunner> {
+  static async open(model: Uint8Array, profile: ProbeProfile, names: string[], budget: ProbeBudget, o: ExposedRunnerOptions = {}): Promise<ExposedRunner> {
+    let session: SessionHandle;
     try {
-      const session = await ort.InferenceSession.create(model, {
-        executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 2, interOpNumThreads: 1, logSeverityLevel: 4,
-      });
-      return new ExposedRunner(session, profile, names, budget);
+      session = o.isolation === 'in-process' ? await openInProcess(model, 2) : await openInWorker(model, 2, o.runTimeoutMs ?? DEFAULT_EXPOSED_RUN_TIMEOUT_MS, 'gate-exposed model');
     } catch (error) {
       throw new ProbeRuntimeError('PROBE_RUNTIME_LOAD', `onnxruntime could not load the gate-exposed model: ${oneLine(error)}`, { cause: error });
     }
+    return new ExposedRunner(session, profile, names, budget, o.deadline, o.maxExposedElements ?? MAX_EXPOSED_ELEMENTS);
   }
 
   get remaining(): number {
@@ -63,6 +84,7 @@ export class ExposedRunner {
   }
 
   async run(inputs: InputArray, n: number): Promise<RunResult> {
+    if (this.deadline && Date.now() > this.deadline.at) throw new TimeLimitError(this.deadline.limitMs);
     if (isMeteredBudget(this.budget)) this.budget.consume(n);
     else if (this.budget.remaining() < n) throw new ProbeRuntimeError('PROBE_RUNTIME_RUN', 'probe budget exhausted');
     this.passes += n;
@@ -70,23 +92,28 @@ export class ExposedRunner {
     const logits = new Float32Array(n * classes);
     const exposed = new Map<string, ExposedValues>(this.names.map((name) => [name, { perSample: true, values: [] }]));
     const fail = (code: ProbeRuntimeErrorCode, message: string) => new ProbeRuntimeError(code, message);
+    let held = 0;
     for (let start = 0; start < n; start += this.fixedBatch ?? BATCH) {
       const count = Math.min(this.fixedBatch ?? BATCH, n - start);
       const rows = this.fixedBatch ?? count;
       const feeds = { ...prepareBatch(this.profile, inputs, start, count, rows, this.maskType, fail), ...this.fixedFeeds };
-      let out: ort.InferenceSession.OnnxValueMapType;
+      let out: Record<string, ort.Tensor>;
       try {
-        out = await this.session.run(feeds, [this.profile.outputName, ...this.names]);
+        out = await this.session.runAll(feeds, [this.profile.outputName, ...this.names]);
       } catch (error) {
+        if (error instanceof ProbeRuntimeError) throw error;
         throw new ProbeRuntimeError('PROBE_RUNTIME_RUN', `inference on the gate-exposed model failed: ${oneLine(error)}`, { cause: error });
       }
-      const scores = out[this.profile.outputName] as ort.Tensor;
+      const scores = out[this.profile.outputName];
+      if (!scores) throw new ProbeRuntimeError('PROBE_RUNTIME_RUN', `the gate-exposed model returned no ${this.profile.outputName}`);
       const data = scores.data as Float32Array;
       for (let i = 0; i < count * classes; i++) logits[start * classes + i] = Number(data[i]);
       for (const name of this.names) {
         const t = out[name] as ort.Tensor | undefined;
         const entry = exposed.get(name)!;
         if (!t) continue;
+        held += t.data.length;
+        if (held > this.maxExposed) throw fail('PROBE_RUNTIME_RUN', `exposed tensors of ${n} samples hold over the cap of ${this.maxExposed} values: gate confirmation stopped to bound memory`);
         const values = Float64Array.from(t.data as ArrayLike<number | bigint | boolean>, (v) => Number(v));
         const batched = t.dims.length > 0 && t.dims[0] === rows && values.length % rows === 0;
         if (!batched) {

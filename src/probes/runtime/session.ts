@@ -7,6 +7,8 @@ export interface SessionHandle {
   readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
   /** Runs once and returns the one fetched output. */
   run(feeds: Record<string, ort.Tensor>, fetch: string): Promise<ort.Tensor | undefined>;
+  /** Runs once and returns every fetched output that the model produced, by name. */
+  runAll(feeds: Record<string, ort.Tensor>, fetch: string[]): Promise<Record<string, ort.Tensor>>;
   release(): Promise<void>;
 }
 
@@ -37,6 +39,9 @@ export async function openInProcess(model: Uint8Array | string, threads: number)
     async run(feeds, fetch) {
       const result = await session.run(feeds, [fetch]);
       return result[fetch] as ort.Tensor | undefined;
+    },
+    async runAll(feeds, fetch) {
+      return (await session.run(feeds, fetch)) as Record<string, ort.Tensor>;
     },
     release: () => session.release(),
   };

@@ -10,6 +10,7 @@ type Reply =
   | { op: 'ready'; inputMetadata: ort.InferenceSession.ValueMetadata[]; outputMetadata: ort.InferenceSession.ValueMetadata[] }
   | { op: 'load-error'; message: string }
   | { op: 'result'; id: number; type?: ort.Tensor.Type; dims?: number[]; data?: ort.Tensor.DataType }
+  | { op: 'results'; id: number; outputs: Array<{ name: string; type: ort.Tensor.Type; dims: number[]; data: ort.Tensor.DataType }> }
   | { op: 'error'; id: number; message: string };
 
 const ORT_PATH = createRequire(import.meta.url).resolve('onnxruntime-node');
@@ -64,36 +65,49 @@ export async function openInWorker(model: Uint8Array | string, threads: number, 
   }
   worker.unref();
   let nextId = 0;
+  type Wire = { name: string; type: ort.Tensor.Type; dims: number[]; data: ort.Tensor.DataType };
+  /** Posts one pass and waits for its answer, abandoning the worker once `timeoutMs` has passed. */
+  async function send(op: 'run' | 'run-all', feeds: Record<string, ort.Tensor>, fetch: string | string[]): Promise<Reply> {
+    if (dead) throw dead;
+    const id = nextId++;
+    // Copy each view: posting a subarray would clone its whole underlying buffer.
+    const payload = Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, dims: [...t.dims], data: (t.data as Float32Array).slice() }));
+    const reply = new Promise<Reply>((resolve, reject) => pending.set(id, { resolve, reject }));
+    worker.ref();
+    worker.postMessage({ op, id, feeds: payload, fetch }, payload.map((f) => f.data.buffer as ArrayBuffer));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abandoned++;
+        const error = new ProbeRuntimeError('PROBE_RUNTIME_TIMEOUT', `${label}: a forward pass ran past ${timeoutMs} ms and was abandoned`);
+        die(error);
+        worker.unref();
+        void worker.terminate();
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      const m = await Promise.race([reply, timeout]);
+      if (m.op === 'error') throw new Error(m.message);
+      return m;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const tensor = (w: Wire) => new ort.Tensor(w.type, w.data as Float32Array, w.dims);
   return {
     inputMetadata: hello.inputMetadata,
     outputMetadata: hello.outputMetadata,
     async run(feeds, fetch) {
-      if (dead) throw dead;
-      const id = nextId++;
-      // Copy each view: posting a subarray would clone its whole underlying buffer.
-      const payload = Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, dims: [...t.dims], data: (t.data as Float32Array).slice() }));
-      const reply = new Promise<Reply>((resolve, reject) => pending.set(id, { resolve, reject }));
-      worker.ref();
-      worker.postMessage({ op: 'run', id, feeds: payload, fetch }, payload.map((f) => f.data.buffer as ArrayBuffer));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          abandoned++;
-          const error = new ProbeRuntimeError('PROBE_RUNTIME_TIMEOUT', `${label}: a forward pass ran past ${timeoutMs} ms and was abandoned`);
-          die(error);
-          worker.unref();
-          void worker.terminate();
-          reject(error);
-        }, timeoutMs);
-      });
-      try {
-        const m = await Promise.race([reply, timeout]);
-        if (m.op === 'error') throw new Error(m.message);
-        if (m.op !== 'result' || m.type === undefined) return undefined;
-        return new ort.Tensor(m.type, m.data as Float32Array, m.dims!);
-      } finally {
-        clearTimeout(timer);
-      }
+      const m = await send('run', feeds, fetch);
+      if (m.op !== 'result' || m.type === undefined) return undefined;
+      return tensor({ name: fetch, type: m.type, dims: m.dims!, data: m.data! });
+    },
+    async runAll(feeds, fetch) {
+      const m = await send('run-all', feeds, fetch);
+      const out: Record<string, ort.Tensor> = {};
+      if (m.op === 'results') for (const w of m.outputs) out[w.name] = tensor(w);
+      return out;
     },
     async release() {
       if (dead) return;

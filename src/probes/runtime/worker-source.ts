@@ -6,6 +6,7 @@
  * workerData {ortPath, model: Uint8Array | string, options}
  * -> {op:'ready', inputMetadata, outputMetadata} | {op:'load-error', message}
  * {op:'run', id, feeds: [{name, type, dims, data}], fetch} -> {op:'result', id, type, dims, data} | {op:'error', id, message}
+ * {op:'run-all', id, feeds, fetch: [names]} -> {op:'results', id, outputs: [{name, type, dims, data}]} | {op:'error', id, message}
  * {op:'close'} -> releases the session; the thread exits.
  */
 export const INFERENCE_WORKER_SOURCE = String.raw`
@@ -31,6 +32,16 @@ const plain = (list) => list.map((m) => JSON.parse(JSON.stringify(m)));
     try {
       const feeds = {};
       for (const f of m.feeds) feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
+      if (m.op === 'run-all') {
+        const all = await session.run(feeds, m.fetch);
+        const outputs = [];
+        for (const name of m.fetch) {
+          const t = all[name];
+          if (t) outputs.push({ name, type: t.type, dims: Array.from(t.dims), data: t.data.slice() });
+        }
+        parentPort.postMessage({ op: 'results', id: m.id, outputs }, outputs.map((o) => o.data.buffer));
+        return;
+      }
       const out = (await session.run(feeds, [m.fetch]))[m.fetch];
       if (!out) {
         parentPort.postMessage({ op: 'result', id: m.id });

@@ -8,6 +8,11 @@ export interface HashTask {
   ranges: Array<[number, number]> | null;
   /** Expected bytes, used only to hand the biggest tasks out first. */
   weight: number;
+  /**
+   * The file's size when it was listed: a different size when it is opened is an error (ECHANGED).
+   * Needed for ranges, which are cut from that size: bytes appended later would go unhashed.
+   */
+  size?: number;
 }
 
 export type HashOutcome = { digests: string[] } | { error: string };
@@ -40,7 +45,7 @@ export async function runHashTasks(tasks: readonly HashTask[], concurrency: numb
             if (next >= order.length) return resolve();
             const id = order[next++]!;
             const t = tasks[id]!;
-            worker.postMessage({ id, path: t.path, algorithm: t.algorithm, ranges: t.ranges });
+            worker.postMessage({ id, path: t.path, algorithm: t.algorithm, ranges: t.ranges, size: t.size ?? null });
           };
           worker.on('message', (reply: Reply) => {
             outcomes[reply.id] = reply.error !== undefined ? { error: reply.error } : { digests: reply.digests ?? [] };

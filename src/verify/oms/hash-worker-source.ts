@@ -2,11 +2,11 @@
  * Code of a file-hashing worker thread, run with `new Worker(source, { eval: true })` so it needs no
  * separate file beside the compiled module (same under tsx/vitest and from dist/).
  *
- * Request  {id, path, algorithm: 'sha256'|'blake2b512', ranges: [[start, end], ...] | null}
+ * Request  {id, path, algorithm: 'sha256'|'blake2b512', ranges: [[start, end], ...] | null, size: number | null}
  * Reply    {id, digests: [hex, ...], bytes} or {id, error: code}
  * `ranges: null` hashes the whole file up to EOF. The file is opened non-blocking and must be a
  * regular file (a FIFO swapped in after the walk cannot hang the worker); a range that ends past EOF
- * is an error (the file changed since it was listed).
+ * is an error (the file changed since it was listed), and so is a `size` other than the file's at open.
  */
 export const OMS_HASH_WORKER_SOURCE = String.raw`
 'use strict';
@@ -35,7 +35,9 @@ parentPort.on('message', (task) => {
   let fd = -1;
   try {
     fd = fs.openSync(task.path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0));
-    if (!fs.fstatSync(fd).isFile()) throw fail('ENOTREG');
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw fail('ENOTREG');
+    if (task.size !== null && task.size !== undefined && st.size !== task.size) throw fail('ECHANGED');
     const digests = [];
     let bytes = 0;
     for (const [start, end] of task.ranges === null ? [[0, null]] : task.ranges) {

@@ -112,7 +112,7 @@ export async function hashModelWithStats(modelPath: string, s: Serialization, o:
     let bytes = 0;
     const flush = () => {
       if (ranges.length === 0) return;
-      tasks.push({ path: f.abs, algorithm: node, ranges, weight: bytes });
+      tasks.push({ path: f.abs, algorithm: node, ranges, weight: bytes, size: f.size });
       owners.push(f);
       ranges = [];
       bytes = 0;
@@ -172,7 +172,7 @@ function nodeAlgorithm(hashType: 'sha256' | 'blake2b' | 'blake3'): 'sha256' | 'b
 function digestOrThrow(outcome: { digests: string[] } | { error: string } | undefined, f: ModelFile): string[] {
   if (!outcome) throw new SignatureError('SIGNATURE_MODEL_UNREADABLE', `${quoteName(f.name)}: not hashed`);
   if ('error' in outcome) {
-    const why = outcome.error === 'ESHRUNK' ? 'file shrank while it was hashed' : outcome.error === 'ENOTREG' ? 'no longer a regular file' : `cannot read (${outcome.error})`;
+    const why = outcome.error === 'ESHRUNK' ? 'file shrank while it was hashed' : outcome.error === 'ECHANGED' ? 'file changed size since it was listed' : outcome.error === 'ENOTREG' ? 'no longer a regular file' : `cannot read (${outcome.error})`;
     throw new SignatureError('SIGNATURE_MODEL_UNREADABLE', `${quoteName(f.name)}: ${why}`);
   }
   return outcome.digests;

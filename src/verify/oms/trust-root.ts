@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { toTrustMaterial } from '@sigstore/verify';
 import { packageRoot } from '../../core/package-root.js';
 import { SignatureError } from './errors.js';
 import { readTrustFile } from './trust-files.js';
@@ -44,5 +45,11 @@ export async function loadTrustedRoot(path?: string): Promise<{ root: TrustedRoo
     return invalid(`not a valid trusted root (${(error as Error).message})`);
   }
   if (root.certificateAuthorities.length === 0 || root.tlogs.length === 0) invalid('the trusted root has no certificate authority or no transparency log');
+  // Every key and certificate is decoded now: one that is not usable is unusable trust (exit 2), never "invalid signature".
+  try {
+    toTrustMaterial(root);
+  } catch (error) {
+    invalid(`a key or certificate of the trusted root is not usable (${(error as Error).message.slice(0, 120)})`);
+  }
   return { root, source };
 }

@@ -7,6 +7,8 @@ import { OID_EKU_CODE_SIGNING, isSelfSigned, issuedBy, parseCertificate, type Ce
 
 const MAX_DEPTH = 8;
 const MAX_PATHS = 32;
+/** Issuer candidates examined in one path search, all branches together. */
+const MAX_STEPS = 4096;
 
 export interface CertificateSigner {
   signer: Record<string, string>;
@@ -68,22 +70,36 @@ export function verifyWithCertificates(
   throw new SignatureRejection('SIGNATURE_INVALID', `the signature does not verify with the signing certificate's key (${leaf.subject})`);
 }
 
-/** Every issuer path from the leaf to a trusted self-signed anchor (bounded; never stops at a non-self-signed subject==issuer). */
+/**
+ * Every issuer path from the leaf to a trusted self-signed anchor (never stops at a non-self-signed
+ * subject==issuer). Bounded: each issuer link is checked once (memoized), and the search examines at
+ * most MAX_STEPS candidates in all, so certificates that all "issue" each other (one name, one key)
+ * cannot make the search explode; what is not found within the bound does not chain.
+ */
 function buildPaths(leaf: CertInfo, pool: readonly CertInfo[], anchors: ReadonlySet<string>): CertInfo[][] {
   const found: CertInfo[][] = [];
+  const links = new Map<string, boolean>();
+  const linked = (cert: CertInfo, issuer: CertInfo): boolean => {
+    const key = `${cert.fingerprint256}>${issuer.fingerprint256}`;
+    let known = links.get(key);
+    if (known === undefined) links.set(key, (known = issuedBy(cert, issuer)));
+    return known;
+  };
+  let steps = 0;
   const walk = (path: CertInfo[]) => {
     if (found.length >= MAX_PATHS) return;
     const top = path[path.length - 1]!;
-    if (anchors.has(top.fingerprint256) && isSelfSigned(top)) {
+    if (anchors.has(top.fingerprint256) && linked(top, top)) {
       found.push(path);
       return;
     }
     if (path.length > MAX_DEPTH) return;
     const seen = new Set<string>();
     for (const candidate of pool) {
+      if (found.length >= MAX_PATHS || ++steps > MAX_STEPS) return;
       if (seen.has(candidate.fingerprint256) || path.some((c) => c.fingerprint256 === candidate.fingerprint256)) continue;
       seen.add(candidate.fingerprint256);
-      if (issuedBy(top, candidate)) walk([...path, candidate]);
+      if (linked(top, candidate)) walk([...path, candidate]);
     }
   };
   walk([leaf]);

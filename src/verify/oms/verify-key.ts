@@ -26,7 +26,7 @@ export function verifyWithKeys(bundle: ParsedBundle & { material: { kind: 'publi
   const hint = bundle.material.hint;
   const candidates = hint ? keys.filter((k) => k.hint === hint.toLowerCase()) : keys;
   if (candidates.length === 0) {
-    throw new SignatureRejection('SIGNATURE_UNTRUSTED', `key mismatch: the signature names key ${hint!.slice(0, 64)}, which is none of the trusted public keys (${keys.map((k) => k.hint.slice(0, 16)).join(', ')})`);
+    throw new SignatureRejection('SIGNATURE_UNTRUSTED', `key mismatch: the signature names key ${JSON.stringify(hint!.slice(0, 64))}, which is none of the trusted public keys (${keys.map((k) => k.hint.slice(0, 16)).join(', ')})`);
   }
   const pae = dssePae(bundle.payloadType, bundle.payload);
   for (const key of candidates) {
