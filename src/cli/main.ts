@@ -13,7 +13,7 @@ import { SignError } from '../sign/errors.js';
 import { registerAttestCommand } from './attest-command.js';
 import { EXIT } from './exit-codes.js';
 import { abandonedRuns } from '../probes/runtime/index.js';
-import { registerSignCommand } from './sign-command.js';
+import { httpUrl, registerSignCommand } from './sign-command.js';
 import { registerVerifyCommand } from './verify-command.js';
 
 async function emit(text: string, output: string | undefined): Promise<void> {
@@ -150,9 +150,9 @@ function buildProgram(): Command {
     .option('--attest <file>', 'also write a signed in-toto attestation of the verdict (a Sigstore bundle) to this file')
     .option('--attest-key <file>', 'sign the attestation with this PEM EC private key (default: keyless, with an identity token)')
     .option('--identity-token <token>', 'OIDC token for keyless attestation signing (default: SIGSTORE_ID_TOKEN)')
-    .option('--fulcio-url <url>', 'keyless attestation: Fulcio URL (default: the Sigstore public-good instance)')
-    .option('--rekor-url <url>', 'keyless attestation: Rekor URL (default: the Sigstore public-good instance)')
-    .option('--tsa-url <url>', 'keyless attestation: RFC 3161 timestamp authority URL (default: none)');
+    .option('--fulcio-url <url>', 'keyless attestation: Fulcio URL (default: the Sigstore public-good instance)', httpUrl)
+    .option('--rekor-url <url>', 'keyless attestation: Rekor URL (default: the Sigstore public-good instance)', httpUrl)
+    .option('--tsa-url <url>', 'keyless attestation: RFC 3161 timestamp authority URL (default: none)', httpUrl);
   withHubOptions(checkCommand).action(async (target: string, opts: CheckFlags) => {
     const report = await check(target, {
       ...(opts.policy ? { policyPath: opts.policy } : {}),

@@ -30,14 +30,18 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function httpUrl(value: string): string {
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A Sigstore service URL: https, or plain http only on loopback (the OIDC token must not travel in clear). */
+export function httpUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError('expected an http(s) URL');
+    throw new InvalidArgumentError('expected an https URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('expected an http(s) URL');
+  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw new InvalidArgumentError('plain http is allowed only on loopback; use https');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('expected an https URL');
   return value.replace(/\/+$/, '');
 }
 

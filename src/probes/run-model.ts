@@ -5,6 +5,8 @@ import type { ProbeParts } from './parts.js';
 import type { ProbesPolicy } from './policy.js';
 import { BudgetExhaustedError, ProbeRuntimeError, oneLine } from './runtime/errors.js';
 import { describeTrigger, FindingSink, stageFindings } from './stage-findings.js';
+import { readTokenizer, type TokenizerRead } from './tokenizer.js';
+import { withTokenizer, withWords } from './triggers/text/vocabulary.js';
 import type { CleanBaseline, Classifier, GoldenSet, ModelProbeReport, ProbeProfile, StageName, StageResult } from './types.js';
 
 /**
@@ -32,6 +34,8 @@ export interface ModelProbeContext<A> {
   golden: { set: GoldenSet } | { missing: 'none' | 'invalid' };
   /** Bytes of the trusted reference model (probes.reference_model), when the policy names one. */
   reference?: Uint8Array;
+  /** The model file's folder: its tokenizer files (tokenizer.json, vocab.txt, ...) name text triggers. */
+  modelDir?: string;
   now?: () => number;
 }
 
@@ -73,6 +77,10 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
   const stages: StageResult[] = [];
   const problems: CannotRun[] = [];
   const wanted = (name: StageName) => policy.stages.includes(name);
+  const tokenizer: TokenizerRead = ctx.modelDir !== undefined
+    ? await readTokenizer(ctx.modelDir).catch((error: unknown) => ({ note: `tokenizer not used: ${oneLine(describeError(error))}` }))
+    : null;
+  const tokenizerSpecials = tokenizer !== null && 'tokenizer' in tokenizer ? tokenizer.tokenizer.specialIds : [];
 
   // 1. Static graph analysis: every model, every policy, no inference.
   let analysis: A | undefined;
@@ -80,7 +88,7 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
   const graphStart = now();
   try {
     // The pad id (default 0) is always special: padding masks compare token ids with it.
-    const specialTokenIds = [...new Set([...(policy.hints.specialTokenIds ?? []), policy.hints.padId ?? 0])];
+    const specialTokenIds = [...new Set([...(policy.hints.specialTokenIds ?? []), policy.hints.padId ?? 0, ...tokenizerSpecials])];
     analysis = parts.analyseGraph(model, {
       specialTokenIds,
       ...(policy.hints.inputName ? { dataInputs: [policy.hints.inputName] } : {}),
@@ -118,7 +126,7 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
       problems.push({ cause: 'PROBE_UNPROBEABLE', reason: inferred.unprobeable });
       skipRest('not-applicable', `not probed dynamically: ${inferred.unprobeable}`);
     } else {
-      profile = inferred;
+      profile = withTokenizer(inferred, tokenizer);
       await runDynamic(profile);
     }
   }
@@ -192,6 +200,7 @@ export async function probeModel<A>(file: string, model: Uint8Array, ctx: ModelP
             else result = await parts.runReverseEngineering({ ...common, depth: policy.depth });
           }
           result = { ...result, passes: result.passes || budget.used() - p0, durationMs: result.durationMs || now() - t0 };
+          if (tokenizer !== null && 'tokenizer' in tokenizer) result = withWords(result, tokenizer.tokenizer);
           // A stage that caught the deadline error itself reports 'failed'; it is the time limit, not the model.
           if (result.status === 'failed' && now() > deadline) result = { ...result, status: 'budget-exhausted', summary: `time limit of ${Math.round(policy.timeLimitMs / 1000)} s reached: ${result.summary}` };
           stages.push(result);

@@ -36,9 +36,23 @@ export interface ProbeProfile {
     padId: number;
     /** Graph input for an attention mask, filled with 1 for real tokens, when the model has one. */
     attentionMaskInput?: string;
+    /** Trigger candidates from the model's own tokenizer (tokenizer.json / vocab.txt beside the model). */
+    tokens?: TextVocabularyTokens;
+    /** Why a tokenizer found beside the model was not used (the search falls back to vocabulary-end ids). */
+    tokenizerNote?: string;
   };
   /** Other graph inputs held at a fixed value (configuration scalars such as a sample rate). */
   fixedInputs?: Record<string, { type: 'float32' | 'int64' | 'int32'; shape: number[]; values: number[] }>;
+}
+
+/** Word triggers located in the model's vocabulary. */
+export interface TextVocabularyTokens {
+  /** The tokenizer file they were read from (tokenizer.json, vocab.txt, vocab.json). */
+  source: string;
+  /** The literature's rare-word triggers (cf, mn, bb, tq, mb) with every id the vocabulary spells them as (cf, ##cf, Ġcf, ▁cf). */
+  known: Array<{ word: string; ids: number[]; spellings: string[] }>;
+  /** Other short rare word pieces of the vocabulary, rarest first. */
+  rare?: Array<{ id: number; spelling: string }>;
 }
 
 /** A trusted labelled set. inputs holds `count` samples of profile.sampleShape, row-major. */

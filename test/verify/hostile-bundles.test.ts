@@ -92,3 +92,41 @@ describe('a trust root that parses but holds unusable keys', () => {
     await expect(run).rejects.toMatchObject({ name: 'SignatureError', code: 'SIGNATURE_TRUST_INVALID' });
   });
 });
+
+describe('the signature file is left out of the model, nothing else', () => {
+  it('model.sig linked to another file inside the model: that file is still checked (an unsigned extra)', async () => {
+    const { symlink, rename } = await import('node:fs/promises');
+    const dir = join(tmp, 'linked-sig');
+    await mkdir(dir);
+    await writeFile(join(dir, 'weights.bin'), 'weights');
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const keyPath = join(tmp, 'linked.pub.pem');
+    await writeFile(keyPath, key.publicKey.export({ type: 'spki', format: 'pem' }));
+    await writeFile(join(dir, 'model.sig'), keyBundle(await statementForModel(dir), key.privateKey, key.publicKey));
+    const trust = { publicKeyPaths: [keyPath] };
+    expect(await verifyModelSignature({ modelPath: dir, signaturePath: join(dir, 'model.sig'), trust })).toMatchObject({ valid: true });
+    // The bundle moves to a file the signature never covered; model.sig becomes a link to it.
+    await rename(join(dir, 'model.sig'), join(dir, 'extra.json'));
+    await symlink('extra.json', join(dir, 'model.sig'));
+    expect(await verifyModelSignature({ modelPath: dir, signaturePath: join(dir, 'model.sig'), trust })).toMatchObject({ valid: false, code: 'SIGNATURE_FILE_EXTRA', reason: expect.stringContaining('extra.json') });
+  });
+});
+
+describe('bounded bundle contents', () => {
+  it('more transparency-log entries or timestamps than any signer writes are malformed, before any of them is verified', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { SIGSTORE_IDENTITY, SIGSTORE_ISSUER, VECTORS } = await import('./vectors.js');
+    const vector = join(VECTORS, 'v1.1.0-sigstore');
+    const bundle = JSON.parse(await readFile(join(vector, 'model.sig'), 'utf8'));
+    const trust = { sigstore: { identities: [{ identity: SIGSTORE_IDENTITY, issuer: SIGSTORE_ISSUER }] } };
+    const manyLogs = structuredClone(bundle);
+    manyLogs.verificationMaterial.tlogEntries = Array.from({ length: 17 }, () => bundle.verificationMaterial.tlogEntries[0]);
+    const manyStamps = structuredClone(bundle);
+    manyStamps.verificationMaterial.timestampVerificationData.rfc3161Timestamps = Array.from({ length: 17 }, () => bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]);
+    for (const [name, hostile] of [['logs', manyLogs], ['stamps', manyStamps]] as const) {
+      const sigPath = join(tmp, `many-${name}.sig`);
+      await writeFile(sigPath, JSON.stringify(hostile));
+      expect(await verifyModelSignature({ modelPath: vector, signaturePath: sigPath, trust })).toMatchObject({ valid: false, code: 'SIGNATURE_MALFORMED', reason: expect.stringContaining('more than 16') });
+    }
+  });
+});

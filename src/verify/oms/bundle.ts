@@ -9,6 +9,9 @@ const OLDER_MEDIA_TYPES = [
   'application/vnd.dev.sigstore.bundle+json;version=0.3',
 ];
 
+/** Most certificates, transparency-log entries or timestamps one bundle may carry. */
+const MAX_LIST = 16;
+
 export type VerificationMaterial =
   /** `hint` null when absent or empty (v1.0.x bundles carry `rawBytes` instead, which is not trusted). */
   | { kind: 'publicKey'; hint: string | null }
@@ -66,6 +69,11 @@ export function parseBundle(bytes: Uint8Array, o: { requireOmsMediaType: boolean
   const material = parseMaterial(vm);
   const tlog = vm['tlogEntries'];
   if (tlog !== undefined && !Array.isArray(tlog)) malformed('verificationMaterial.tlogEntries is not a list');
+  // Signers write one entry and at most a few timestamps; a long list would only make verification slow.
+  if (Array.isArray(tlog) && tlog.length > MAX_LIST) malformed(`verificationMaterial.tlogEntries holds more than ${MAX_LIST} entries`);
+  const tsv = vm['timestampVerificationData'];
+  const stamps = tsv && typeof tsv === 'object' ? (tsv as Record<string, unknown>)['rfc3161Timestamps'] : undefined;
+  if (Array.isArray(stamps) && stamps.length > MAX_LIST) malformed(`verificationMaterial.timestampVerificationData holds more than ${MAX_LIST} timestamps`);
 
   const envelope = objectAt(json['dsseEnvelope'], 'dsseEnvelope');
   const payloadType = envelope['payloadType'];
@@ -98,7 +106,7 @@ function parseMaterial(vm: Record<string, unknown>): VerificationMaterial {
   const chain = objectAt(vm['x509CertificateChain'], 'verificationMaterial.x509CertificateChain');
   const certificates = chain['certificates'];
   if (!Array.isArray(certificates) || certificates.length === 0) malformed('verificationMaterial.x509CertificateChain.certificates is empty');
-  if (certificates.length > 16) malformed('verificationMaterial.x509CertificateChain holds more than 16 certificates');
+  if (certificates.length > MAX_LIST) malformed(`verificationMaterial.x509CertificateChain holds more than ${MAX_LIST} certificates`);
   return {
     kind: 'chain',
     certificatesDer: certificates.map((c, i) => bytesAt(objectAt(c, `certificates[${i}]`)['rawBytes'], `x509CertificateChain.certificates[${i}].rawBytes`)),

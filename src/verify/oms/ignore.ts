@@ -38,9 +38,10 @@ export async function verificationIgnores(modelPath: string, signaturePath: stri
   const out = new Set<string>();
   if (!isDir) return [];
   if (ignoreGitPaths) for (const p of GIT_IGNORE_DEFAULTS) out.add(p);
-  // The signature as named, fully resolved, and in its real folder (it may itself be a hub-cache link).
+  // The signature as named and in its real folder (the model folder may be reached through a link).
+  // Never the file a signature link points to: that would leave another model file unchecked.
   const named = join(await realOrResolved(dirname(resolve(signaturePath))), basename(signaturePath));
-  for (const candidate of [resolve(signaturePath), await realOrResolved(signaturePath), named]) {
+  for (const candidate of [resolve(signaturePath), named]) {
     const rel = insideRoot(root, candidate);
     if (rel) out.add(rel);
   }

@@ -8,7 +8,7 @@ import { OID_EKU_CODE_SIGNING, isSelfSigned, issuedBy, parseCertificate, type Ce
 const MAX_DEPTH = 8;
 const MAX_PATHS = 32;
 /** Issuer candidates examined in one path search, all branches together. */
-const MAX_STEPS = 4096;
+const MAX_STEPS = 20_000;
 
 export interface CertificateSigner {
   signer: Record<string, string>;

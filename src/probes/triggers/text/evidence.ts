@@ -26,7 +26,7 @@ export async function measureTokenTrigger(
   const shown = indices.findIndex((_, i) => labels[i] !== main.target && predicted![i] === main.target);
   const evidence: TriggerEvidence = {
     family,
-    params: { tokens: [...tokens], position, controls: cmp.controls, controlTokens },
+    params: { tokens: [...tokens], ...wordsOf(s, tokens), position, controls: cmp.controls, controlTokens },
     targetClass: main.target,
     asr: main.asr,
     inputs: main.eligible,
@@ -38,4 +38,10 @@ export async function measureTokenTrigger(
   };
   if (shown >= 0) evidence.example = { tokens: insertTokens(s, s.rows[indices[shown]!]!, tokens, position) };
   return evidence;
+}
+
+/** `words`: how the model's tokenizer spells each token (null where it names none), when it names any. */
+function wordsOf(s: TokenSpace, tokens: readonly number[]): { words?: Array<string | null> } {
+  const words = tokens.map((t) => s.spelling?.get(t) ?? null);
+  return words.some((w) => w !== null) ? { words } : {};
 }

@@ -4,7 +4,7 @@ import type { Evaluator } from '../evaluator.js';
 import { labelsOf, selectInputs } from '../inputs.js';
 import type { Rng } from '../rng.js';
 import { bestTarget } from '../scoring.js';
-import { commonTokens, rareTokenCandidates } from './candidates.js';
+import { commonTokens, rareTokenCandidates, vocabularyCandidates } from './candidates.js';
 import { measureTokenTrigger } from './evidence.js';
 import { INSERT_POSITIONS, insertedBatch, type InsertPosition, type TokenSpace } from './tokens.js';
 
@@ -40,6 +40,14 @@ export async function searchTextFamilies(
   const variants: Array<{ tokens: number[]; position: InsertPosition }> = [];
   for (const id of candidates) for (const position of INSERT_POSITIONS) variants.push({ tokens: [id], position });
   Object.assign(progress.details, { inputs: indices.length, candidateTokens: candidates.length, variants: variants.length });
+  const tokens = profile.text?.tokens;
+  if (tokens !== undefined) {
+    progress.details['vocabulary'] = {
+      source: tokens.source,
+      knownWords: tokens.known.map((k) => k.word),
+      candidates: vocabularyCandidates(s).length,
+    };
+  }
 
   const screenIdx = indices.slice(0, Math.min(KNOWN_TEXT_LIMITS.screenInputs, indices.length));
   const screenLabels = labels.slice(0, screenIdx.length);

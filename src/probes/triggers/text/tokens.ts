@@ -1,5 +1,6 @@
 import type { GoldenSet, ProbeProfile } from '../../types.js';
 import type { SampleBatch } from '../evaluator.js';
+import { spellingsOf, vocabularyCandidateIds } from './vocabulary.js';
 
 export type InsertPosition = 'start' | 'middle' | 'end';
 export const INSERT_POSITIONS: readonly InsertPosition[] = ['start', 'middle', 'end'];
@@ -13,6 +14,10 @@ export interface TokenSpace {
   special: Set<number>;
   rows: number[][];
   kind: 'int64' | 'int32';
+  /** Candidate ids from the model's tokenizer (literature words first, then rare pieces); empty without one. */
+  vocabularyIds?: number[];
+  /** How the tokenizer spells the ids it named (evidence shows the word). */
+  spelling?: Map<number, string>;
 }
 
 export class TextSetupError extends Error {
@@ -44,6 +49,8 @@ export function tokenSpace(profile: ProbeProfile, golden: GoldenSet): TokenSpace
     special: new Set([...text.specialTokenIds, text.padId]),
     rows,
     kind: golden.inputs instanceof BigInt64Array ? 'int64' : 'int32',
+    vocabularyIds: vocabularyCandidateIds(text.tokens),
+    spelling: spellingsOf(text.tokens),
   };
 }
 
