@@ -1,7 +1,7 @@
 import type { OnnxDim, OnnxValueInfo } from './facts.js';
 
 /** TensorProto.DataType numbers to the names onnxruntime and numpy users know. */
-const ELEM_TYPE_NAMES: Record<number, string> = {
+export const ELEM_TYPE_NAMES: Readonly<Record<number, string>> = {
   1: 'float32',
   2: 'uint8',
   3: 'int8',

@@ -1,24 +1,7 @@
 import onnxProto from 'onnx-proto';
+import { ELEM_TYPE_NAMES } from '../../formats/onnx/value-info.js';
 
 const { onnx } = onnxProto;
-
-/** TensorProto.DataType numbers for the element types the probes can feed or read. */
-const ELEM_TYPES: Record<number, string> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  8: 'string',
-  9: 'bool',
-  10: 'float16',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-  16: 'bfloat16',
-};
 
 /** One graph input or output as the runtime sees it; a dim is a number, or null when symbolic/absent. */
 export interface TensorSignature {
@@ -89,7 +72,7 @@ function describeValue(value: onnxProto.onnx.IValueInfoProto): TensorSignature {
         return n > 0 ? n : null;
       })
     : null;
-  return { name, type: ELEM_TYPES[elemType] ?? `elem-type-${elemType}`, dims };
+  return { name, type: ELEM_TYPE_NAMES[elemType] ?? `elem-type-${elemType}`, dims };
 }
 
 /** protobufjs gives int64 as number or Long; sizes here are far below 2^53. */
