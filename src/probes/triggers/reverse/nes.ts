@@ -1,6 +1,6 @@
 import type { Evaluator } from '../evaluator.js';
 import type { ImageGeometry } from '../image/geometry.js';
-import { triggeredBatch, type ImageTrigger } from '../image/trigger.js';
+import { overwriteTrigger, triggeredBatch, type ImageTrigger } from '../image/trigger.js';
 import type { Rng } from '../rng.js';
 import { classifyBatches } from '../batch.js';
 import { argmaxRow, logProbability } from '../scoring.js';
@@ -167,28 +167,11 @@ export function binaryTrigger(g: ImageGeometry, theta: Float32Array, cell: numbe
 }
 
 export function maskTrigger(g: ImageGeometry, pixels: number[], values: number[][], target: number): ImageTrigger {
-  const plane = g.height * g.width;
-  const n = pixels.length * g.channels;
-  const elements = new Int32Array(n);
-  const scale = new Float32Array(n);
-  const shift = new Float32Array(n);
-  let k = 0;
-  for (let c = 0; c < g.channels; c++) {
-    for (let i = 0; i < pixels.length; i++) {
-      elements[k] = c * plane + pixels[i]!;
-      shift[k] = values[c]![i]!;
-      k++;
-    }
-  }
-  return {
+  return overwriteTrigger(g, pixels, (c, _p, i) => values[c]![i]!, {
     family: 'mask',
     params: { pixels, values, pixelCount: pixels.length, refinedFor: target },
-    elements,
-    scale,
-    shift,
-    area: pixels.length / plane,
     controlKey: `mask:${pixels.length}`,
-  };
+  });
 }
 
 /** The same mask moved by a random cyclic offset, with a random binary pattern: same size and energy. */
