@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { makeFinding, type Finding } from '../core/finding.js';
 import { describeError } from '../core/errors.js';
 import { PROBE_CODES } from './codes.js';
@@ -86,7 +86,7 @@ export async function runProbes(o: RunProbesInput): Promise<RunProbesResult> {
       reports.push({ file: file.path, profile: null, unprobeable: reason, stages: [], passes: 0, durationMs: 0, conclusion: `not probed: ${reason}` });
       continue;
     }
-    const outcome = await probeModel(file.path, bytes, { parts, policy: o.policy, golden, ...(reference ? { reference } : {}) });
+    const outcome = await probeModel(file.path, bytes, { parts, policy: o.policy, golden, modelDir: dirname(file.absPath), ...(reference ? { reference } : {}) });
     reports.push(outcome.report);
     findings.push(...outcome.findings);
   }

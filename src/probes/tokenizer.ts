@@ -17,7 +17,7 @@ export const TOKENIZER_LIMITS = {
   maxEntries: 4_000_000,
   /** Longer spellings are kept out of the vocabulary (never trigger candidates). */
   maxSpelling: 256,
-  maxSpecialIds: 1024,
+  maxSpecialIds: 32,
 };
 
 export type TokenizerKind = 'wordpiece' | 'bpe' | 'unigram' | 'wordlevel' | 'vocab-txt' | 'vocab-json';

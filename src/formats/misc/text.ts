@@ -31,12 +31,24 @@ export function isLikelyText(head: Uint8Array): boolean {
   }
 }
 
+const isJsonSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+/** Bytes that can follow "[" in JSON: a string, object, array, end, number, true/false/null. */
+const AFTER_BRACKET = new Set([0x22, 0x7b, 0x5b, 0x5d, 0x2d, ...Array.from({ length: 10 }, (_, i) => 0x30 + i), 0x74, 0x66, 0x6e]);
+
+/**
+ * JSON by its first two tokens: "{" then a key or "}", or "[" then a value or "]". A WordPiece vocab.txt
+ * starting "[PAD]" is text, not malformed JSON.
+ */
 export function looksLikeJson(head: Uint8Array): boolean {
-  for (const byte of head) {
-    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
-    return byte === 0x7b || byte === 0x5b;
-  }
-  return false;
+  let i = 0;
+  while (i < head.length && (isJsonSpace(head[i]!) || head[i] === 0xef || head[i] === 0xbb || head[i] === 0xbf)) i++;
+  const open = head[i];
+  if (open !== 0x7b && open !== 0x5b) return false;
+  i++;
+  while (i < head.length && isJsonSpace(head[i]!)) i++;
+  if (i >= head.length) return true;
+  const next = head[i]!;
+  return open === 0x7b ? next === 0x22 || next === 0x7d : AFTER_BRACKET.has(next);
 }
 
 export interface TextFacts {

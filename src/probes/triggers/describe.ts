@@ -17,8 +17,12 @@ export function describeTrigger(e: TriggerEvidence): string {
     case 'mask':
       return `recovered mask of ${String(p['pixelCount'])} px`;
     case 'rare-token':
-    case 'token-group':
-      return `token(s) [${(p['tokens'] as number[]).join(', ')}] at ${String(p['position'])}`;
+    case 'token-group': {
+      // The tokenizer's spelling, when known; JSON.stringify keeps a hostile spelling on one line.
+      const words = Array.isArray(p['words']) ? (p['words'] as Array<string | null>) : [];
+      const shown = (p['tokens'] as number[]).map((t, i) => (typeof words[i] === 'string' ? `${t} ${JSON.stringify(words[i])}` : String(t)));
+      return `token(s) [${shown.join(', ')}] at ${String(p['position'])}`;
+    }
     default:
       return e.family;
   }

@@ -88,3 +88,33 @@ describe('text triggers from the model tokenizer (real inference)', () => {
     expect(report.stages.find((s) => s.stage === 'graph')?.outcome).toBe('none');
   }, 60_000);
 });
+
+describe('modelscan check on a text model folder that ships its tokenizer (backdoor-audit policy)', () => {
+  const root = join(import.meta.dirname, '../../..');
+  const golden = join(FIXTURES, 'golden', 'tokens-a.npz');
+  const audit = join(root, 'policies', 'backdoor-audit.yaml');
+
+  it('denies the rare-token model naming the word from vocab.txt, and vocab.txt itself is plain text', async () => {
+    const { check } = await import('../../../src/check.js');
+    const dir = join(tmp, 'check-rare');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'text-rare-token', 'model.onnx'), join(dir, 'model.onnx'));
+    writeFileSync(join(dir, 'vocab.txt'), words().join('\n') + '\n');
+    const report = await check(dir, { policyPath: audit, goldenPath: golden });
+    expect(report.verdict).toBe('DENY');
+    expect(report.files.find((f) => f.path === 'vocab.txt')?.format).toBe('text');
+    const trigger = report.findings.find((f) => f.code === 'PROBE_BACKDOOR_TRIGGER');
+    expect(trigger?.message).toContain('"cf"');
+  }, 120_000);
+
+  it('approves the clean text model with the same tokenizer', async () => {
+    const { check } = await import('../../../src/check.js');
+    const dir = join(tmp, 'check-clean');
+    mkdirSync(dir);
+    copyFileSync(join(FIXTURES, 'text-clean', 'model.onnx'), join(dir, 'model.onnx'));
+    writeFileSync(join(dir, 'vocab.txt'), words().join('\n') + '\n');
+    const report = await check(dir, { policyPath: audit, goldenPath: golden });
+    expect(report.reasons).toEqual([]);
+    expect(report.verdict).toBe('APPROVE');
+  }, 120_000);
+});

@@ -74,14 +74,23 @@ describe('readTokenizer', () => {
     expect(tok.specialIds).toEqual([0, 2, 3, 4]);
   });
 
-  it('adds special tokens named by special_tokens_map.json and tokenizer_config.json', async () => {
+  it('adds role tokens named by special_tokens_map.json and tokenizer_config.json', async () => {
     const tok = await read({
-      'vocab.txt': 'a\nb\n<s>\n</s>\n<extra>\ncf\n',
-      'special_tokens_map.json': JSON.stringify({ bos_token: '<s>', eos_token: { content: '</s>' }, additional_special_tokens: ['cf'] }),
-      'tokenizer_config.json': JSON.stringify({ added_tokens_decoder: { '4': { content: '<extra>', special: true } } }),
+      'vocab.txt': 'a\nb\n<bos>\n<eos>\n<extra>\ncf\n<sep>\n',
+      'special_tokens_map.json': JSON.stringify({ bos_token: '<bos>', eos_token: { content: '<eos>' }, additional_special_tokens: ['<extra>'] }),
+      'tokenizer_config.json': JSON.stringify({ sep_token: '<sep>', added_tokens_decoder: { '4': { content: '<extra>', special: true } } }),
     });
-    // `cf` is declared special but spelled like a word: it stays a trigger candidate.
-    expect(tok.specialIds).toEqual([2, 3, 4]);
+    // <extra> is declared special without a role: it stays an ordinary id (trigger candidate, flagged in gates).
+    expect(tok.specialIds).toEqual([2, 3, 6]);
+  });
+
+  it('never honours a word, or a special token without a role, as special', async () => {
+    const json = {
+      added_tokens: [{ id: 5, content: '<extra_id_5>', special: true }, { id: 6, content: 'cf', special: true }],
+      model: { type: 'BPE', vocab: { '<pad>': 0, a: 1, '<extra_id_5>': 5, cf: 6 } },
+    };
+    const tok = await read({ 'tokenizer.json': JSON.stringify(json), 'special_tokens_map.json': JSON.stringify({ pad_token: 'cf', unk_token: 'a' }) });
+    expect(tok.specialIds).toEqual([0]);
   });
 
   it('falls back to vocab.txt when tokenizer.json is unusable', async () => {
