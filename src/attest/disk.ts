@@ -2,6 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ModelscanError } from '../core/errors.js';
+import { snapshotBlobRoots } from '../fetch/cache-layout.js';
 import { walkTarget, type WalkEntry } from '../scan/walk.js';
 import { runHashTasks } from '../verify/oms/hash-pool.js';
 import { compareOmsPaths } from '../verify/oms/paths.js';
@@ -18,11 +19,6 @@ function list(names: string[]): string {
  * A hub cache snapshot (`…/models--org--name/snapshots/<commit>`) links its files into the sibling
  * `blobs/` folder; those links are the model, not an escape.
  */
-function hubBlobRoots(modelPath: string): string[] {
-  const abs = resolve(modelPath);
-  return basename(dirname(abs)) === 'snapshots' ? [join(dirname(dirname(abs)), 'blobs')] : [];
-}
-
 function entryProblem(entry: Exclude<WalkEntry, { kind: 'file' } | { kind: 'skipped-git' }>): AttestRejection {
   switch (entry.kind) {
     case 'symlink-escape':
@@ -44,7 +40,7 @@ function entryProblem(entry: Exclude<WalkEntry, { kind: 'file' } | { kind: 'skip
 export async function compareModelWithSubjects(modelPath: string, subjects: ReadonlyMap<string, string>, skip: ReadonlySet<string>): Promise<void> {
   let walk;
   try {
-    walk = await walkTarget(modelPath, { exclude: (rel) => skip.has(rel), allowedRoots: hubBlobRoots(modelPath) });
+    walk = await walkTarget(modelPath, { exclude: (rel) => skip.has(rel), allowedRoots: snapshotBlobRoots(modelPath) });
   } catch (error) {
     if (error instanceof ModelscanError) throw new AttestRejection('ATTEST_MODEL_UNREADABLE', error.message);
     throw error;

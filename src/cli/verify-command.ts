@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SIGNATURE_CODES, SignatureError, verifyModelSignature, type SignatureTrust, type VerifyModelOptions } from '../verify/oms/index.js';
 import { insideRoot } from '../verify/oms/ignore.js';
+import { snapshotBlobRoots } from '../fetch/cache-layout.js';
 import { EXIT } from './exit-codes.js';
 
 interface CommonFlags {
@@ -60,6 +61,8 @@ async function runVerify(model: string, flags: CommonFlags, method: VerifyModelO
       ignorePaths: cliIgnorePaths(model, flags.ignorePaths ?? []),
       ignoreGitPaths: flags.ignoreGitPaths,
       ignoreUnsignedFiles: flags.ignoreUnsignedFiles === true,
+      // A hub cache snapshot: its files are symlinks into the repository's blobs/ folder.
+      symlinkRoots: snapshotBlobRoots(model),
     });
     if (result.valid) {
       const who = Object.entries(result.signer)

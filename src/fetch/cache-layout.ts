@@ -1,4 +1,4 @@
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { FetchError } from './errors.js';
 import { repoFolderName, type RepoId } from './repo-id.js';
 
@@ -71,4 +71,13 @@ function assertInside(base: string, full: string, name: string): void {
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith(sep)) {
     throw new FetchError('UNSAFE_PATH', `unsafe name ${JSON.stringify(name.slice(0, 200))}: escapes the cache folder`, { file: name });
   }
+}
+
+/**
+ * When `modelPath` is a snapshot folder of a hub cache (`.../snapshots/<commit>`), the repository's
+ * `blobs/` folder: the only place its file symlinks may point. Otherwise none.
+ */
+export function snapshotBlobRoots(modelPath: string): string[] {
+  const abs = resolve(modelPath);
+  return basename(dirname(abs)) === 'snapshots' ? [join(dirname(dirname(abs)), 'blobs')] : [];
 }

@@ -155,3 +155,19 @@ describe('hub cache snapshots (symlinks into blobs/) with symlinkRoots', () => {
     expect(r).toMatchObject({ valid: false, code: 'SIGNATURE_MODEL_ENTRY_REJECTED' });
   });
 });
+
+describe('modelscan verify key on a hub cache snapshot folder', () => {
+  it('takes the repository blobs/ as the symlink root: exit 0; a changed blob: exit 1', async () => {
+    const { execFileSync, spawnSync } = await import('node:child_process');
+    const program = join(import.meta.dirname, 'support', 'cli-program.ts');
+    const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const sig = await signRealFiles(FILES);
+    const { snapshot, blobs } = await hubCache(FILES);
+    const args = [program, 'verify', 'key', snapshot, '--signature', sig, '--public-key', publicKeyPath];
+    expect(execFileSync(tsx, args, { encoding: 'utf8' })).toMatch(/valid|verified/i);
+    await writeFile(join(blobs, 'etag1'), Buffer.alloc(3000, 6));
+    const changed = spawnSync(tsx, args, { encoding: 'utf8' });
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toContain('model.safetensors');
+  }, 60_000);
+});
