@@ -3,9 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerVerifyCommand } from '../../src/cli/verify-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCli } from './support/verify-in-process.js';
 import { keyBundle } from './support/oms-sign.js';
 
 let tmp: string;
@@ -14,30 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-async function verifyCli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true)),
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true)),
-  ];
-  const exitCode = process.exitCode;
-  process.exitCode = undefined;
-  let status: number;
-  try {
-    const program = new Command('modelscan').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-    registerVerifyCommand(program);
-    await program.parseAsync(['verify', ...args], { from: 'user' });
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    status = 2;
-  } finally {
-    process.exitCode = exitCode;
-    for (const spy of spies) spy.mockRestore();
-  }
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
 
 function statement(serialization: Record<string, unknown>): Buffer {
   return Buffer.from(

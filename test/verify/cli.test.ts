@@ -3,9 +3,8 @@ import { chmod, cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerVerifyCommand } from '../../src/cli/verify-command.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyCli as verifyInProcess } from './support/verify-in-process.js';
 import { KEYS, SIGSTORE_IDENTITY, SIGSTORE_ISSUER, VECTORS } from './vectors.js';
 
 const PROGRAM = fileURLToPath(new URL('./support/cli-program.ts', import.meta.url));
@@ -22,34 +21,8 @@ function verifyProcess(args: string[], cwd = REPO) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The same command in this process (fast): stdout/stderr captured, exit code from process.exitCode. */
-async function verifyCli(args: string[], cwd = REPO) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true)),
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true)),
-  ];
-  const before = process.cwd();
-  const exitCode = process.exitCode;
-  process.chdir(cwd);
-  process.exitCode = undefined;
-  let status: number;
-  try {
-    const program = new Command('modelscan').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-    registerVerifyCommand(program);
-    await program.parseAsync(['verify', ...args], { from: 'user' });
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    status = 2;
-  } finally {
-    process.chdir(before);
-    process.exitCode = exitCode;
-    for (const spy of spies) spy.mockRestore();
-  }
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+/** The same command in this process (fast), from the repository root by default. */
+const verifyCli = (args: string[], cwd = REPO) => verifyInProcess(args, cwd);
 
 let tmp: string;
 beforeAll(async () => {
